@@ -1,0 +1,39 @@
+# Journey Workbench — development targets. `make help` lists them.
+GO      ?= go
+BIN     := bin/workbench
+PKGS    := ./...
+# Packages whose tests are affordable under the race detector. Packages
+# that drive SQLite through millions of rows run without it (the race
+# detector slows modernc.org/sqlite ~20x) and are listed in NORACE_PKGS.
+NORACE_PKGS ?=
+BENCHTIME ?= 1x
+
+.PHONY: help run build test vet fmt-check unit bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+
+run: ## open the workbench on the built-in sample (builds it on first run)
+	$(GO) run ./cmd/workbench
+
+build: ## build bin/workbench
+	$(GO) build -o $(BIN) ./cmd/workbench
+
+test: vet fmt-check unit ## run every test: vet, gofmt, unit and integration tests
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+unit:
+	$(GO) test -race -count=1 -timeout 20m $$($(GO) list $(PKGS) | grep -v -x -F -e _none_ $(foreach p,$(NORACE_PKGS),-e $(p)))
+	$(if $(NORACE_PKGS),$(GO) test -count=1 -timeout 20m $(NORACE_PKGS))
+
+bench: ## run the Go benchmarks and comparison scripts, printing ratios
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
+
+clean: ## remove build output
+	rm -rf bin
