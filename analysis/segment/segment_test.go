@@ -57,8 +57,8 @@ func TestDefinitionCompileNamesSegment(t *testing.T) {
 
 func handFeatures() (a, b, c Features) {
 	a = Features{Customer: 1, RecencyDays: 45, Orders: 3, Frequency: 20, Monetary: 150, AOV: 50,
-		Channels:     []ChannelUse{{"email", 5, 0.25}, {"sms", 3, 0.15}, {"web", 12, 0.6}},
-		LastChannel:  "web", LastStep: "web:Order Completed", CartsAbandoned: 1, Sessions: 6, DaysActive: 5}
+		Channels:    []ChannelUse{{"email", 5, 0.25}, {"sms", 3, 0.15}, {"web", 12, 0.6}},
+		LastChannel: "web", LastStep: "web:Order Completed", CartsAbandoned: 1, Sessions: 6, DaysActive: 5}
 	b = Features{Customer: 2, RecencyDays: 3, Orders: 1, Frequency: 4, Monetary: 99.5, AOV: 99.5,
 		Channels:    []ChannelUse{{"app", 3, 0.75}, {"sms", 1, 0.25}},
 		LastChannel: "app", LastStep: "app:Cart", Sessions: 2, DaysActive: 2}
