@@ -73,7 +73,7 @@ var (
 
 // env returns the CEL environment shared by all segments: the standard
 // library, the Variables, cross-type numeric comparisons (monetary > 100)
-// and optional values (traits.?x.orValue(”)).
+// and optional values (traits.?x.orValue("")).
 func env() (*cel.Env, error) {
 	envOnce.Do(func() {
 		str := cel.ListType(cel.StringType)
@@ -211,7 +211,7 @@ func (s *Segment) Expr() string { return s.expr }
 // customer without a tier, channel_count.sms for one who never used SMS)
 // makes the expression not match, as a comparison with NULL does in SQL;
 // write has(traits.loyalty_tier), 'sms' in channels or
-// traits.?loyalty_tier.orValue(”) to test or default a missing key. Other
+// traits.?loyalty_tier.orValue("") to test or default a missing key. Other
 // evaluation errors (integer overflow, division by zero) are returned.
 // traits and consents may be nil.
 func (s *Segment) Match(f *Features, traits map[string]string, consents map[string]bool) (bool, error) {
