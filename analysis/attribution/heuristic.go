@@ -109,11 +109,10 @@ func PositionBased(paths []Path, opt PositionOptions) (Result, error) {
 			w[0], w[1] = first, last
 		default:
 			mid := (1 - first - last) / float64(n-2)
-			for j := range w {
+			for j := 1; j < n-1; j++ {
 				w[j] = mid
 			}
-			w[0] += first
-			w[n-1] += last
+			w[0], w[n-1] = first, last
 		}
 	})
 }

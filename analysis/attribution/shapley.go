@@ -84,17 +84,15 @@ func Shapley(paths []Path, opt ShapleyOptions) (Result, error) {
 	return newResult(ModelShapley, ix, paths, conv, val), nil
 }
 
-// shapleyEnumerate computes c(T) for every observed exact channel set T,
-// turns it into v(S) = Σ_{T⊆S} c(T) by the subset-sum (zeta) transform, and
-// sums the weighted marginal contributions over every coalition.
-func shapleyEnumerate(ix *channelIndex, paths []Path, conv, val []float64) {
+// coalitionWorth returns, for every coalition S (a bitmask over channel
+// ids), v(S) = Σ_{T⊆S} c(T) for conversions and for value, where c(T) sums
+// the paths whose exact channel set is T: c is filled from the paths and
+// turned into v by the subset-sum (zeta) transform.
+func coalitionWorth(ix *channelIndex, paths []Path) (vc, vv []float64) {
 	n := len(ix.names)
-	if n == 0 {
-		return
-	}
 	size := 1 << n
-	vc := make([]float64, size)
-	vv := make([]float64, size)
+	vc = make([]float64, size)
+	vv = make([]float64, size)
 	for i, p := range paths {
 		seq := ix.seqs[i]
 		if seq == nil {
@@ -116,6 +114,17 @@ func shapleyEnumerate(ix *channelIndex, paths []Path, conv, val []float64) {
 			}
 		}
 	}
+	return vc, vv
+}
+
+// shapleyEnumerate sums the weighted marginal contributions
+// |S|!(n−|S|−1)!/n!·(v(S∪{i}) − v(S)) over every coalition S ∌ i.
+func shapleyEnumerate(ix *channelIndex, paths []Path, conv, val []float64) {
+	n := len(ix.names)
+	if n == 0 {
+		return
+	}
+	vc, vv := coalitionWorth(ix, paths)
 	// w[k] = k!(n−k−1)!/n!, computed as 1/(n·C(n−1,k)).
 	w := make([]float64, n)
 	binom := 1.0
@@ -123,7 +132,7 @@ func shapleyEnumerate(ix *channelIndex, paths []Path, conv, val []float64) {
 		w[k] = 1 / (float64(n) * binom)
 		binom = binom * float64(n-1-k) / float64(k+1)
 	}
-	for s := 0; s < size; s++ {
+	for s := range vc {
 		k := bits.OnesCount32(uint32(s))
 		for i := 0; i < n; i++ {
 			bit := 1 << i
