@@ -3,12 +3,15 @@ package segment
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/common/types/traits"
 	"github.com/google/cel-go/interpreter"
 )
 
@@ -241,6 +244,7 @@ type activation struct {
 	traits   map[string]string
 	consents map[string]bool
 
+	clist     channelList
 	chanList  []string
 	chanCount map[string]int64
 	chanShare map[string]float64
@@ -300,14 +304,8 @@ func (a *activation) ResolveName(name string) (any, bool) {
 	case "consents":
 		return a.consents, true
 	case "channels":
-		if a.built&1 == 0 {
-			a.chanList = a.chanList[:0]
-			for i := range f.Channels {
-				a.chanList = append(a.chanList, f.Channels[i].Channel)
-			}
-			a.built |= 1
-		}
-		return types.NewStringList(types.DefaultTypeAdapter, a.chanList), true
+		a.clist.a = a
+		return &a.clist, true
 	case "channel_count":
 		if a.built&2 == 0 {
 			if a.chanCount == nil {
@@ -334,4 +332,50 @@ func (a *activation) ResolveName(name string) (any, bool) {
 		return a.chanShare, true
 	}
 	return nil, false
+}
+
+// channelList is the CEL value of the channels variable: a list(string)
+// read straight from Features.Channels, so that 'sms' in channels and
+// size(channels) allocate nothing. Other list operations delegate to a
+// standard CEL string list.
+type channelList struct {
+	a *activation
+}
+
+func (l *channelList) full() traits.Lister {
+	a := l.a
+	if a.built&1 == 0 {
+		a.chanList = a.chanList[:0]
+		for i := range a.f.Channels {
+			a.chanList = append(a.chanList, a.f.Channels[i].Channel)
+		}
+		a.built |= 1
+	}
+	return types.NewStringList(types.DefaultTypeAdapter, a.chanList).(traits.Lister)
+}
+
+func (l *channelList) ConvertToNative(t reflect.Type) (any, error) {
+	return l.full().ConvertToNative(t)
+}
+func (l *channelList) ConvertToType(t ref.Type) ref.Val { return l.full().ConvertToType(t) }
+func (l *channelList) Equal(o ref.Val) ref.Val          { return l.full().Equal(o) }
+func (l *channelList) Type() ref.Type                   { return types.ListType }
+func (l *channelList) Value() any                       { return l.full().Value() }
+func (l *channelList) Add(o ref.Val) ref.Val            { return l.full().Add(o) }
+func (l *channelList) Get(i ref.Val) ref.Val            { return l.full().Get(i) }
+func (l *channelList) Iterator() traits.Iterator        { return l.full().Iterator() }
+func (l *channelList) Size() ref.Val                    { return types.Int(len(l.a.f.Channels)) }
+
+// Contains reports whether the channel v was used.
+func (l *channelList) Contains(v ref.Val) ref.Val {
+	s, ok := v.(types.String)
+	if !ok {
+		return l.full().Contains(v)
+	}
+	for i := range l.a.f.Channels {
+		if l.a.f.Channels[i].Channel == string(s) {
+			return types.True
+		}
+	}
+	return types.False
 }

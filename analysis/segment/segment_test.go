@@ -92,6 +92,10 @@ func TestMatch(t *testing.T) {
 		{"double(orders) / double(sessions) > 0.4", [3]bool{true, true, false}},
 		{"frequency > 0 && days_active <= sessions && first_channel == ''", [3]bool{true, true, true}},
 		{"channels.exists(ch, ch == 'app') || recency_days >= 90", [3]bool{false, true, true}},
+		{"channels[0] == 'email'", [3]bool{true, false, true}},
+		{"channels + ['x'] == ['app', 'sms', 'x']", [3]bool{false, true, false}},
+		{"channels == ['email']", [3]bool{false, false, true}},
+		{"dyn(1) in channels", [3]bool{false, false, false}},
 	}
 	for _, cs := range cases {
 		s, err := Compile(cs.expr)
