@@ -12,13 +12,27 @@ import (
 // for the cell asked about, so memory stays small.
 type Who struct {
 	limit   int
-	prepare func(*Scope) (func(*Customer) bool, error)
+	prepare func(*Scope) (func() func(*Customer) bool, error)
+	make    func() func(*Customer) bool // a predicate per worker
 	pred    func(*Customer) bool
 	ids     []int64
 	total   int64
 }
 
+// newWho makes a collector whose predicate is stateless.
 func newWho(limit int, prepare func(*Scope) (func(*Customer) bool, error)) *Who {
+	return newWhoMaker(limit, func(s *Scope) (func() func(*Customer) bool, error) {
+		p, err := prepare(s)
+		if err != nil {
+			return nil, err
+		}
+		return func() func(*Customer) bool { return p }, nil
+	})
+}
+
+// newWhoMaker makes a collector whose predicate keeps state: each worker
+// gets its own from the maker.
+func newWhoMaker(limit int, prepare func(*Scope) (func() func(*Customer) bool, error)) *Who {
 	return &Who{limit: limit, prepare: prepare}
 }
 
@@ -29,16 +43,19 @@ func WhoFunc(limit int, keep func(c *Customer) bool) *Who {
 
 // Begin resolves the cell's labels in the scan's scope.
 func (w *Who) Begin(s *Scope) error {
-	p, err := w.prepare(s)
+	m, err := w.prepare(s)
 	if err != nil {
 		return err
 	}
-	w.pred = p
+	w.make = m
+	w.ids, w.total = nil, 0
 	return nil
 }
 
-// Fork returns an empty collector with the same predicate.
-func (w *Who) Fork() Accumulator { return &Who{limit: w.limit, prepare: w.prepare, pred: w.pred} }
+// Fork returns an empty collector with its own predicate.
+func (w *Who) Fork() Accumulator {
+	return &Who{limit: w.limit, prepare: w.prepare, make: w.make, pred: w.make()}
+}
 
 // Customer records c when the predicate holds.
 func (w *Who) Customer(c *Customer) {

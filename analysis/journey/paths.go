@@ -1,0 +1,408 @@
+package journey
+
+import (
+	"cmp"
+	"encoding/binary"
+	"fmt"
+	"slices"
+)
+
+// Labels of the synthetic path nodes.
+const (
+	OtherLabel   = "(other)"
+	DropOffLabel = "(drop-off)"
+)
+
+// DefaultPathSteps and DefaultPathTopK apply when PathOptions leave them 0.
+const (
+	DefaultPathSteps = 5
+	DefaultPathTopK  = 10
+)
+
+// PathOptions define user paths (the data of a Sankey diagram).
+type PathOptions struct {
+	// Start anchors paths at the first step with this label: the path is
+	// that step and the ones after it. End anchors them at the first step
+	// with this label (after Start's step when both are set): the path is
+	// the steps leading up to and including it. Empty means no anchor (paths
+	// start at the journey's first step).
+	Start string `json:"start,omitempty"`
+	End   string `json:"end,omitempty"`
+	// Steps is the step limit (columns of the diagram).
+	Steps int `json:"steps"`
+	// CollapseRepeats merges consecutive equal steps before the paths are
+	// cut.
+	CollapseRepeats bool `json:"collapse_repeats"`
+	// TopK is the number of labels kept per column; the others are merged
+	// into one OtherLabel node of that column.
+	TopK int `json:"top_k"`
+}
+
+// Paths aggregates user paths, counted by journey.
+//
+// Each journey gives at most one path: without anchors its first Steps
+// steps; with Start only, the first step labelled Start and up to Steps−1
+// steps after it; with End only, the first step labelled End and up to
+// Steps−1 steps before it (the path is right-aligned: End is in column
+// Steps); with both, the steps from the first Start to the first End
+// after it, kept only when they fit in Steps columns. Journeys lacking an
+// anchor are counted as Excluded. A left-aligned path shorter than Steps
+// because the journey ended gets a DropOffLabel node in the next column
+// (none after End). In every column the TopK labels by journeys are kept
+// (ties by label) and the rest merged into OtherLabel. A customer with
+// several journeys (sessions) contributes one path per journey; Who-queries
+// (WhoNode, WhoLink) give the distinct customers of a node or link.
+type Paths struct {
+	opts  PathOptions
+	scope *Scope
+	start int32
+	end   int32
+	m     map[string]int64
+	excl  int64
+	buf   []int32
+	key   []byte
+
+	res  *PathsResult
+	kept []map[string]bool // per column (0-based) the kept labels
+}
+
+// NewPaths returns a paths accumulator.
+func NewPaths(opts PathOptions) (*Paths, error) {
+	if opts.Steps == 0 {
+		opts.Steps = DefaultPathSteps
+	}
+	if opts.TopK == 0 {
+		opts.TopK = DefaultPathTopK
+	}
+	if opts.Steps < 1 || opts.TopK < 1 {
+		return nil, fmt.Errorf("journey: paths need a step limit ≥ 1 and top-K ≥ 1 (got %d, %d)", opts.Steps, opts.TopK)
+	}
+	if opts.Steps < 2 && opts.Start != "" && opts.End != "" {
+		return nil, fmt.Errorf("journey: paths between a start and an end step need a step limit ≥ 2")
+	}
+	return &Paths{opts: opts, start: -1, end: -1}, nil
+}
+
+// Begin resolves the anchors.
+func (p *Paths) Begin(s *Scope) error {
+	p.scope = s
+	p.start, p.end = -1, -1
+	if p.opts.Start != "" {
+		id, ok := s.LabelID(p.opts.Start)
+		if !ok {
+			return fmt.Errorf("journey: path start: %w", unknownLabel(s, p.opts.Start))
+		}
+		p.start = id
+	}
+	if p.opts.End != "" {
+		id, ok := s.LabelID(p.opts.End)
+		if !ok {
+			return fmt.Errorf("journey: path end: %w", unknownLabel(s, p.opts.End))
+		}
+		p.end = id
+	}
+	p.m = make(map[string]int64)
+	p.excl = 0
+	p.res, p.kept = nil, nil
+	return nil
+}
+
+// Fork returns an empty accumulator with the same anchors.
+func (p *Paths) Fork() Accumulator {
+	return &Paths{opts: p.opts, scope: p.scope, start: p.start, end: p.end, m: make(map[string]int64)}
+}
+
+// cut extracts a journey's path into buf: the steps, the column (1-based)
+// of the first one, whether a drop-off follows, and false when the journey
+// has no path.
+func (p *Paths) cut(bufp *[]int32, steps []int32) (path []int32, col int, drop bool, ok bool) {
+	buf := (*bufp)[:0]
+	defer func() { *bufp = buf }()
+	for i, s := range steps {
+		if p.opts.CollapseRepeats && i > 0 && s == steps[i-1] {
+			continue
+		}
+		buf = append(buf, s)
+	}
+	L := p.opts.Steps
+	n := len(buf)
+	i := 0
+	if p.start >= 0 {
+		i = slices.Index(buf, p.start)
+		if i < 0 {
+			return buf, 0, false, false
+		}
+	}
+	if p.end >= 0 {
+		e := -1
+		from := i
+		if p.start >= 0 {
+			from = i + 1
+		}
+		if k := slices.Index(buf[from:], p.end); k >= 0 {
+			e = from + k
+		}
+		if e < 0 {
+			return buf, 0, false, false
+		}
+		if p.start >= 0 {
+			if e-i+1 > L {
+				return buf, 0, false, false
+			}
+			return buf[i : e+1], 1, false, true
+		}
+		lo := max(0, e-L+1)
+		return buf[lo : e+1], L - (e - lo), false, true
+	}
+	hi := min(n, i+L)
+	return buf[i:hi], 1, hi-i < L, true
+}
+
+func (p *Paths) pathKey(path []int32, col int, drop bool) []byte {
+	k := p.key[:0]
+	d := byte(0)
+	if drop {
+		d = 1
+	}
+	k = append(k, d)
+	k = binary.AppendUvarint(k, uint64(col))
+	for _, s := range path {
+		k = binary.AppendUvarint(k, uint64(s))
+	}
+	p.key = k
+	return k
+}
+
+// Customer adds the paths of the customer's journeys.
+func (p *Paths) Customer(c *Customer) {
+	for i := range c.Journeys {
+		j := &c.Journeys[i]
+		if len(j.Steps) == 0 {
+			continue
+		}
+		path, col, drop, ok := p.cut(&p.buf, j.Steps)
+		if !ok {
+			p.excl++
+			continue
+		}
+		p.m[string(p.pathKey(path, col, drop))]++
+	}
+}
+
+// Merge adds another fork's paths.
+func (p *Paths) Merge(o Accumulator) {
+	f := o.(*Paths)
+	p.excl += f.excl
+	for k, n := range f.m {
+		p.m[k] += n
+	}
+}
+
+// PathNode is one node of the flow: a label in a column (1-based step).
+// Kind is "step", "other" or "drop-off".
+type PathNode struct {
+	ID       int    `json:"id"`
+	Step     int    `json:"step"`
+	Label    string `json:"label"`
+	Kind     string `json:"kind"`
+	Journeys int64  `json:"journeys"`
+}
+
+// PathLink is a flow between nodes of consecutive columns.
+type PathLink struct {
+	Source   int   `json:"source"`
+	Target   int   `json:"target"`
+	Journeys int64 `json:"journeys"`
+}
+
+// PathsResult is the flow: nodes ordered by step, then kind (steps,
+// other, drop-off), then journeys (descending), then label; node IDs are
+// their indexes. Links are ordered by source then target.
+type PathsResult struct {
+	Journeys int64      `json:"journeys"`
+	Excluded int64      `json:"excluded"`
+	Distinct int        `json:"distinct_paths"`
+	Nodes    []PathNode `json:"nodes"`
+	Links    []PathLink `json:"links"`
+}
+
+type decodedPath struct {
+	steps []int32
+	col   int
+	drop  bool
+	n     int64
+}
+
+func decodePath(k string) decodedPath {
+	col, n := binary.Uvarint([]byte(k[1:]))
+	dp := decodedPath{drop: k[0] == 1, col: int(col)}
+	dp.steps = decodeVariant(k[1+n:])
+	return dp
+}
+
+var kindOrder = map[string]int{"step": 0, "other": 1, "drop-off": 2}
+
+// Result computes the nodes and links.
+func (p *Paths) Result() PathsResult {
+	if p.res != nil {
+		return *p.res
+	}
+	s := p.scope
+	r := PathsResult{Excluded: p.excl, Distinct: len(p.m)}
+	if s == nil {
+		return r
+	}
+	L := p.opts.Steps
+	paths := make([]decodedPath, 0, len(p.m))
+	colCount := make([]map[int32]int64, L)
+	for i := range colCount {
+		colCount[i] = make(map[int32]int64)
+	}
+	for k, n := range p.m {
+		dp := decodePath(k)
+		dp.n = n
+		paths = append(paths, dp)
+		r.Journeys += n
+		for i, st := range dp.steps {
+			colCount[dp.col-1+i][st] += n
+		}
+	}
+	p.kept = make([]map[string]bool, L)
+	for c := range colCount {
+		type lc struct {
+			l int32
+			n int64
+		}
+		var ls []lc
+		for l, n := range colCount[c] {
+			ls = append(ls, lc{l, n})
+		}
+		slices.SortFunc(ls, func(a, b lc) int { return cmp.Or(cmp.Compare(b.n, a.n), cmp.Compare(s.Labels[a.l], s.Labels[b.l])) })
+		p.kept[c] = make(map[string]bool)
+		for i, x := range ls {
+			if i < p.opts.TopK {
+				p.kept[c][s.Labels[x.l]] = true
+			}
+		}
+	}
+	type nodeKey struct {
+		col   int
+		label string
+		kind  string
+	}
+	nodes := map[nodeKey]int64{}
+	type linkKey struct{ a, b nodeKey }
+	links := map[linkKey]int64{}
+	for _, dp := range paths {
+		var prev nodeKey
+		for i, st := range dp.steps {
+			c := dp.col + i
+			nk := nodeKey{c, s.Labels[st], "step"}
+			if !p.kept[c-1][nk.label] {
+				nk.label, nk.kind = OtherLabel, "other"
+			}
+			nodes[nk] += dp.n
+			if i > 0 {
+				links[linkKey{prev, nk}] += dp.n
+			}
+			prev = nk
+		}
+		if dp.drop {
+			nk := nodeKey{dp.col + len(dp.steps), DropOffLabel, "drop-off"}
+			nodes[nk] += dp.n
+			links[linkKey{prev, nk}] += dp.n
+		}
+	}
+	keys := make([]nodeKey, 0, len(nodes))
+	for k := range nodes {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b nodeKey) int {
+		return cmp.Or(cmp.Compare(a.col, b.col), cmp.Compare(kindOrder[a.kind], kindOrder[b.kind]),
+			cmp.Compare(nodes[b], nodes[a]), cmp.Compare(a.label, b.label))
+	})
+	ids := make(map[nodeKey]int, len(keys))
+	for i, k := range keys {
+		ids[k] = i
+		r.Nodes = append(r.Nodes, PathNode{ID: i, Step: k.col, Label: k.label, Kind: k.kind, Journeys: nodes[k]})
+	}
+	for k, n := range links {
+		r.Links = append(r.Links, PathLink{Source: ids[k.a], Target: ids[k.b], Journeys: n})
+	}
+	slices.SortFunc(r.Links, func(a, b PathLink) int {
+		return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.Target, b.Target))
+	})
+	p.res = &r
+	return r
+}
+
+// nodeAt is the node label and kind of the path's i-th step (column col+i).
+func (p *Paths) nodeAt(labels []string, path []int32, col, i int) (string, string) {
+	l := labels[path[i]]
+	if !p.kept[col+i-1][l] {
+		return OtherLabel, "other"
+	}
+	return l, "step"
+}
+
+// matchNode reports whether a journey's path passes through node n.
+func (p *Paths) matchNode(labels []string, path []int32, col int, drop bool, n PathNode) bool {
+	if n.Kind == "drop-off" {
+		return drop && n.Step == col+len(path)
+	}
+	i := n.Step - col
+	if i < 0 || i >= len(path) {
+		return false
+	}
+	l, k := p.nodeAt(labels, path, col, i)
+	return l == n.Label && k == n.Kind
+}
+
+// WhoNode collects the customers with a journey whose path passes through
+// node id of the last Result. Run it with the same Query.
+func (p *Paths) WhoNode(id, limit int) (*Who, error) {
+	return p.who(limit, id, -1)
+}
+
+// WhoLink collects the customers with a journey whose path follows link
+// index i (of PathsResult.Links) of the last Result.
+func (p *Paths) WhoLink(i, limit int) (*Who, error) {
+	if p.res == nil || i < 0 || i >= len(p.res.Links) {
+		return nil, fmt.Errorf("journey: no path link %d; compute the paths first and pick a link from their result", i)
+	}
+	l := p.res.Links[i]
+	return p.who(limit, l.Source, l.Target)
+}
+
+func (p *Paths) who(limit, a, b int) (*Who, error) {
+	if p.res == nil || a < 0 || a >= len(p.res.Nodes) {
+		return nil, fmt.Errorf("journey: no path node %d; compute the paths first and pick a node from their result", a)
+	}
+	na := p.res.Nodes[a]
+	var nb *PathNode
+	if b >= 0 {
+		nb = &p.res.Nodes[b]
+	}
+	return newWhoMaker(limit, func(s *Scope) (func() func(*Customer) bool, error) {
+		q, err := NewPaths(p.opts)
+		if err != nil {
+			return nil, err
+		}
+		if err := q.Begin(s); err != nil {
+			return nil, err
+		}
+		q.kept = p.kept
+		return func() func(*Customer) bool {
+			var buf []int32
+			return func(c *Customer) bool {
+				for _, j := range c.Journeys {
+					path, col, drop, ok := q.cut(&buf, j.Steps)
+					if ok && q.matchNode(s.Labels, path, col, drop, na) && (nb == nil || q.matchNode(s.Labels, path, col, drop, *nb)) {
+						return true
+					}
+				}
+				return false
+			}
+		}, nil
+	}), nil
+}
