@@ -147,7 +147,7 @@ type csvScanner struct {
 	delim byte
 	width int // expected number of fields (header width); 0 = any
 
-	rec   []byte   // the row's bytes
+	rec   []byte // the row's bytes
 	spans []physLine
 	offs  []fieldOff
 	out   []string

@@ -53,12 +53,12 @@ type kv struct{ k, v string }
 // segMsg holds the fields of one message.
 type segMsg struct {
 	typ, messageID, userID, anonID, previousID, groupID, event, name string
-	timestamp, sentAt, receivedAt, originalTS                       string
-	channel, campaign, campaignSource, deviceID, osName             string
-	traitEmail, traitPhone                                          string
-	revenue                                                         string
-	hasRevenue                                                      bool
-	props, traits                                                   []kv
+	timestamp, sentAt, receivedAt, originalTS                        string
+	channel, campaign, campaignSource, deviceID, osName              string
+	traitEmail, traitPhone                                           string
+	revenue                                                          string
+	hasRevenue                                                       bool
+	props, traits                                                    []kv
 }
 
 func newSegmentReader(br *bufio.Reader, name string, opt Options, order byte) *segmentReader {
