@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"sync"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
@@ -214,12 +216,26 @@ type run struct {
 }
 
 // bestOfRuns runs k-means NInit times and keeps the lowest inertia.
+// Restarts run on up to GOMAXPROCS goroutines; each draws from its own
+// seeded stream and ties go to the earlier restart, so the result does not
+// depend on scheduling.
 func bestOfRuns(z []float64, n, d, k int, opt KMeansOptions) run {
-	var best run
-	for r := 0; r < opt.NInit; r++ {
-		rng := rand.New(rand.NewPCG(opt.Seed, uint64(k)<<32|uint64(r)))
-		cur := lloyd(z, n, d, k, opt, rng)
-		if r == 0 || cur.inertia < best.inertia {
+	runs := make([]run, opt.NInit)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	for r := range runs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			rng := rand.New(rand.NewPCG(opt.Seed, uint64(k)<<32|uint64(r)))
+			runs[r] = lloyd(z, n, d, k, opt, rng)
+		}()
+	}
+	wg.Wait()
+	best := runs[0]
+	for _, cur := range runs[1:] {
+		if cur.inertia < best.inertia {
 			best = cur
 		}
 	}
@@ -280,10 +296,17 @@ func lloyd(z []float64, n, d, k int, opt KMeansOptions, rng *rand.Rand) run {
 
 	assignAll := func() (changed bool, inertia float64) {
 		for i := 0; i < n; i++ {
-			row := z[i*d : (i+1)*d]
+			row := z[i*d : (i+1)*d : (i+1)*d]
 			bc, bd := 0, math.Inf(1)
 			for c := 0; c < k; c++ {
-				if dd := sqDist(row, cent[c*d:(c+1)*d]); dd < bd {
+				cc := cent[c*d : (c+1)*d : (c+1)*d]
+				cc = cc[:len(row)]
+				dd := 0.0
+				for j, v := range row {
+					t := v - cc[j]
+					dd += t * t
+				}
+				if dd < bd {
 					bc, bd = c, dd
 				}
 			}
