@@ -120,6 +120,9 @@ type KScore struct {
 // Clustering is the result of KMeans.
 type Clustering struct {
 	K int `json:"k"`
+	// Columns names the feature columns when the clustering was made by
+	// ClusterFeatures.
+	Columns []string `json:"columns,omitempty"`
 	// Mean and SD are the column means and population standard
 	// deviations used to standardise (see Standardize).
 	Mean []float64 `json:"mean"`
@@ -171,6 +174,9 @@ func KMeans(x *mat.Dense, opt KMeansOptions) (*Clustering, error) {
 		return nil, fmt.Errorf("segment: k = %d clusters is impossible with %d rows; choose 1..%d, or 0 to choose by silhouette", opt.K, n, n)
 	}
 	opt = opt.withDefaults(n)
+	if opt.K == 0 && opt.KMax < 2 {
+		return nil, fmt.Errorf("segment: choosing k by silhouette needs at least 3 rows and KMax ≥ 2, got %d rows and KMax %d; give K explicitly", n, opt.KMax)
+	}
 	zm, mean, sd := Standardize(x)
 	z := zm.RawMatrix().Data // row-major n × d (Standardize builds a fresh, unstrided matrix)
 
@@ -205,6 +211,22 @@ func KMeans(x *mat.Dense, opt KMeansOptions) (*Clustering, error) {
 	}
 	best.Scores = scores
 	return best, nil
+}
+
+// ClusterFeatures clusters customers by k-means on the feature columns
+// cols (see Features.Value): FeatureMatrix, then KMeans. Assign[i] is the
+// cluster of fs[i].
+func ClusterFeatures(fs []Features, cols []string, opt KMeansOptions) (*Clustering, error) {
+	x, err := FeatureMatrix(fs, cols)
+	if err != nil {
+		return nil, err
+	}
+	c, err := KMeans(x, opt)
+	if err != nil {
+		return nil, err
+	}
+	c.Columns = append([]string(nil), cols...)
+	return c, nil
 }
 
 type run struct {

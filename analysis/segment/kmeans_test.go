@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -180,6 +181,9 @@ func TestKMeansErrors(t *testing.T) {
 	if _, err := KMeans(mat.NewDense(3, 1, []float64{1, 2, 3}), KMeansOptions{K: 4}); err == nil {
 		t.Error("k > n accepted")
 	}
+	if _, err := KMeans(mat.NewDense(2, 1, []float64{1, 2}), KMeansOptions{}); err == nil {
+		t.Error("choosing k on 2 rows accepted")
+	}
 	if _, err := FeatureMatrix([]Features{{}}, []string{"bogus"}); err == nil {
 		t.Error("unknown column accepted")
 	}
@@ -202,4 +206,34 @@ func TestSilhouetteSampleApproximatesExact(t *testing.T) {
 	if direct := Silhouette(z, exact.Assign); math.Abs(direct-exact.Silhouette) > 1e-12 {
 		t.Errorf("Silhouette() = %v, KMeans exact = %v", direct, exact.Silhouette)
 	}
+}
+
+func ExampleARI() {
+	fmt.Println(ARI([]int{0, 0, 1, 1}, []int{1, 1, 0, 0}))
+	fmt.Printf("%.4f\n", ARI([]int{0, 0, 1, 2}, []int{0, 0, 1, 1}))
+	// Output:
+	// 1
+	// 0.5714
+}
+
+func ExampleClusterFeatures() {
+	// Six customers: three frequent big spenders, three one-off small ones.
+	var fs []Features
+	for i, o := range []struct {
+		orders   int64
+		monetary float64
+	}{{9, 900}, {8, 850}, {10, 990}, {1, 20}, {1, 25}, {2, 30}} {
+		fs = append(fs, Features{Customer: int64(i), Orders: o.orders, Monetary: o.monetary})
+	}
+	c, err := ClusterFeatures(fs, []string{"orders", "monetary"}, KMeansOptions{K: 2, Seed: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.Assign[0] == c.Assign[1] && c.Assign[1] == c.Assign[2], c.Assign[3] == c.Assign[4] && c.Assign[4] == c.Assign[5], c.Assign[0] != c.Assign[3])
+	big := c.Assign[0]
+	fmt.Printf("big spenders: %d customers, centroid orders %.0f, monetary %.0f\n", c.Sizes[big], c.CentroidsOriginal[big][0], c.CentroidsOriginal[big][1])
+	// Output:
+	// true true true
+	// big spenders: 3 customers, centroid orders 9, monetary 913
 }
