@@ -145,17 +145,18 @@ func buildChain(paths []Path, order int) (*chain, error) {
 		return s
 	}
 	addState(nil) // start
-	edge := map[[2]int32]int{}
 	addEdge := func(from, to int, w float64) {
-		k := [2]int32{int32(from), int32(to)}
-		if e, ok := edge[k]; ok {
-			c.weight[from][e] += w
-		} else {
-			edge[k] = len(c.succ[from])
-			c.succ[from] = append(c.succ[from], int32(to))
-			c.weight[from] = append(c.weight[from], w)
-		}
 		c.out[from] += w
+		// A state has few successors (at most one per channel that can
+		// follow it), so a scan beats a map.
+		for e, t := range c.succ[from] {
+			if int(t) == to {
+				c.weight[from][e] += w
+				return
+			}
+		}
+		c.succ[from] = append(c.succ[from], int32(to))
+		c.weight[from] = append(c.weight[from], w)
 	}
 	valPos := map[[2]float64]int{}
 	for i, p := range paths {

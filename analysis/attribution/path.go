@@ -102,31 +102,56 @@ type channelIndex struct {
 // error naming the first path (0-based index) that is not usable.
 func indexPaths(paths []Path) (*channelIndex, error) {
 	ix := &channelIndex{id: map[string]int{}}
+	touches := 0
 	for i, p := range paths {
 		if err := validatePath(p); err != nil {
 			return nil, fmt.Errorf("path %d: %w", i, err)
 		}
-		for _, c := range p.Channels {
-			if _, ok := ix.id[c]; !ok {
-				ix.id[c] = -1
-				ix.names = append(ix.names, c)
-			}
-		}
+		touches += len(p.Channels)
 	}
-	sort.Strings(ix.names)
-	for i, n := range ix.names {
-		ix.id[n] = i
-	}
+	// Encode with ids in order of first appearance (one map lookup per
+	// touch, all sequences in one backing array), then renumber so that ids
+	// follow the sorted names.
+	backing := make([]int, touches)
 	ix.seqs = make([][]int, len(paths))
+	last, lastID := "", -1
 	for i, p := range paths {
 		if len(p.Channels) == 0 {
 			continue
 		}
-		s := make([]int, len(p.Channels))
+		s := backing[:len(p.Channels):len(p.Channels)]
+		backing = backing[len(p.Channels):]
 		for j, c := range p.Channels {
-			s[j] = ix.id[c]
+			if c != last || lastID < 0 {
+				id, ok := ix.id[c]
+				if !ok {
+					id = len(ix.names)
+					ix.id[c] = id
+					ix.names = append(ix.names, c)
+				}
+				last, lastID = c, id
+			}
+			s[j] = lastID
 		}
 		ix.seqs[i] = s
+	}
+	order := make([]int, len(ix.names))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return ix.names[order[a]] < ix.names[order[b]] })
+	renum := make([]int, len(order))
+	sorted := make([]string, len(order))
+	for newID, old := range order {
+		renum[old] = newID
+		sorted[newID] = ix.names[old]
+		ix.id[ix.names[old]] = newID
+	}
+	ix.names = sorted
+	for _, s := range ix.seqs {
+		for j, c := range s {
+			s[j] = renum[c]
+		}
 	}
 	return ix, nil
 }
