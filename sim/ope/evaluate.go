@@ -1,0 +1,332 @@
+package ope
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+)
+
+// Defaults of Options.
+const (
+	// DefaultBootstrap is the number of bootstrap resamples when
+	// Options.Bootstrap is zero.
+	DefaultBootstrap = 1000
+	// DefaultAlpha gives 95% intervals.
+	DefaultAlpha = 0.05
+	// DefaultSwitchTau is Switch-DR's threshold τ when Options.SwitchTau
+	// is zero: rounds whose importance weight exceeds 100 fall back to DM.
+	DefaultSwitchTau = 100
+)
+
+// Warning thresholds of Diagnostics. A warning is raised when:
+const (
+	// the effective sample size is below MinESS decisions …
+	MinESS = 100
+	// … or below MinESSShare of the log;
+	MinESSShare = 0.01
+	// the largest importance weight exceeds MaxWeightWarn;
+	MaxWeightWarn = 100
+	// fewer than MinMatched logged decisions (or fewer than MinMatchedShare
+	// of them) are ones the evaluation policy could have taken;
+	MinMatched      = 100
+	MinMatchedShare = 0.01
+	// the evaluation policy puts more than MaxUnsupportedMass of its
+	// probability on actions the logging policy never takes (only when
+	// Log.Behavior is known);
+	MaxUnsupportedMass = 0.01
+	// the mean importance weight is further than MeanWeightTolerance (and
+	// three standard errors) from 1, its expectation under full support.
+	MeanWeightTolerance = 0.1
+)
+
+// Options controls Evaluate. The zero value runs DefaultEstimators(0,
+// DefaultSwitchTau) with DefaultBootstrap resamples at 95%, seed 0, on
+// GOMAXPROCS workers.
+type Options struct {
+	// Estimators to run; nil means DefaultEstimators(Clip, SwitchTau).
+	Estimators []Estimator
+	// Clip adds IPW and DR with weights clipped at Clip (when Estimators
+	// is nil). Zero means no clipped variants.
+	Clip float64
+	// SwitchTau is Switch-DR's threshold τ (when Estimators is nil); zero
+	// means DefaultSwitchTau, +Inf means never switch (Switch-DR = DR).
+	SwitchTau float64
+	// Bootstrap is the number of resamples; zero means DefaultBootstrap,
+	// negative means no confidence intervals.
+	Bootstrap int
+	// Alpha is the interval's significance level: the interval covers
+	// 1−Alpha. Zero means DefaultAlpha.
+	Alpha float64
+	// Seed fixes the bootstrap; results depend only on Seed, never on
+	// Workers.
+	Seed uint64
+	// Workers is the number of goroutines for the bootstrap; zero means
+	// runtime.GOMAXPROCS(0).
+	Workers int
+}
+
+// Result is one estimator's estimate with its bootstrap interval.
+type Result struct {
+	Estimator Estimator
+	// Name is Estimator.Name().
+	Name string
+	// Value is the estimate V̂ on the full log.
+	Value float64
+	// Low and High bound the percentile bootstrap interval at level
+	// 1−Alpha; NaN when no bootstrap was run.
+	Low, High float64
+	// StdErr is the standard deviation of the bootstrap replicates.
+	StdErr float64
+	// Replicates is the number of bootstrap replicates that were defined
+	// (a self-normalised replicate with Σ w = 0 is not).
+	Replicates int
+}
+
+// Diagnostics describe the importance weights w_i = π_e(a_i|x_i)/p_i.
+type Diagnostics struct {
+	N int
+	// MeanWeight = (1/n) Σ w_i (expected 1 when π_e's support lies within
+	// π_b's and the propensities are right) and MaxWeight = max_i w_i.
+	MeanWeight, MaxWeight float64
+	// ESS is the effective sample size (Σ w_i)² / Σ w_i², and ESSShare
+	// is ESS/n.
+	ESS, ESSShare float64
+	// NeverTakenShare is the share of logged decisions the evaluation
+	// policy would never have taken: #{i : π_e(a_i|x_i) = 0} / n.
+	NeverTakenShare float64
+	// BehaviorKnown is true when Log.Behavior was given; only then are
+	// the next two defined (NaN otherwise).
+	BehaviorKnown bool
+	// UnsupportedMass is the evaluation policy's mean probability on
+	// actions the logging policy never takes in that context:
+	// (1/n) Σ_i Σ_a π_e(a|x_i) 1{π_b(a|x_i) = 0}. Importance weighting
+	// cannot see that part of the policy.
+	UnsupportedMass float64
+	// UnsupportedShare is the share of rounds with positive unsupported
+	// mass.
+	UnsupportedShare float64
+	// Warnings are plain-language notes on why the estimates may not be
+	// trusted; empty when none of the thresholds above is crossed.
+	Warnings []string
+}
+
+// Report is the outcome of Evaluate.
+type Report struct {
+	Results     []Result
+	Diagnostics Diagnostics
+	// Alpha, Bootstrap and Seed are the settings actually used.
+	Alpha     float64
+	Bootstrap int
+	Seed      uint64
+}
+
+// Result returns the result of the estimator with the given name (see
+// Estimator.Name) and whether it was run.
+func (r Report) Result(name string) (Result, bool) {
+	for _, x := range r.Results {
+		if x.Name == name {
+			return x, true
+		}
+	}
+	return Result{}, false
+}
+
+// Evaluate runs the estimators of opts on the log with evaluation policy
+// actionDist (π_e(a|x_i), n×K row-major) and reward model estimatedRewards
+// (q̂(x_i,a), n×K row-major; may be nil when only IPW and SNIPW are
+// asked for), and returns their estimates, percentile bootstrap intervals
+// and the weight diagnostics.
+//
+// The bootstrap follows obp's estimate_confidence_interval_by_bootstrap:
+// B resamples of n rounds drawn with replacement; the interval is the
+// (α/2, 1−α/2) percentiles of the replicates with linear interpolation
+// (numpy.percentile's default). It differs from obp in one respect: a
+// self-normalised estimator's denominator Σ w_i is recomputed on every
+// resample (obp resamples round terms already divided by the full-sample
+// mean weight), so the interval reflects the ratio's whole variability.
+// All estimators share the same resamples.
+func Evaluate(log *Log, actionDist, estimatedRewards []float64, opts Options) (Report, error) {
+	ests := opts.Estimators
+	if ests == nil {
+		tau := opts.SwitchTau
+		if tau == 0 {
+			tau = DefaultSwitchTau
+		}
+		ests = DefaultEstimators(opts.Clip, tau)
+	}
+	if len(ests) == 0 {
+		return Report{}, fmt.Errorf("ope: no estimators asked for; leave Options.Estimators nil for the default set")
+	}
+	needModel := false
+	for _, e := range ests {
+		if err := e.check(); err != nil {
+			return Report{}, err
+		}
+		needModel = needModel || e.NeedsRewardModel()
+	}
+	alpha := opts.Alpha
+	if alpha == 0 {
+		alpha = DefaultAlpha
+	}
+	if !(alpha > 0 && alpha < 1) {
+		return Report{}, fmt.Errorf("ope: Alpha %v must lie in (0,1); 0.05 gives 95%% intervals", alpha)
+	}
+	nBoot := opts.Bootstrap
+	if nBoot == 0 {
+		nBoot = DefaultBootstrap
+	}
+	if nBoot < 0 {
+		nBoot = 0
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	in := Inputs{Log: log, ActionDist: actionDist, EstimatedRewards: estimatedRewards}
+	if err := in.Validate(needModel); err != nil {
+		return Report{}, err
+	}
+
+	// Per-round terms of every estimator, with identical columns shared.
+	var cols [][]float64
+	colOf := func(x []float64) int {
+		if x == nil {
+			return -1
+		}
+		for j, c := range cols {
+			if equalSlices(c, x) {
+				return j
+			}
+		}
+		cols = append(cols, x)
+		return len(cols) - 1
+	}
+	type layout struct{ u, v, d int }
+	lay := make([]layout, len(ests))
+	rep := Report{Alpha: alpha, Bootstrap: nBoot, Seed: opts.Seed}
+	for k, e := range ests {
+		t := e.terms(in)
+		lay[k] = layout{colOf(t.U), colOf(t.V), colOf(t.D)}
+		rep.Results = append(rep.Results, Result{Estimator: e, Name: e.Name(), Value: t.Value(),
+			Low: math.NaN(), High: math.NaN(), StdErr: math.NaN()})
+	}
+	rep.Diagnostics = diagnose(in)
+
+	if nBoot > 0 {
+		n := log.N()
+		sums := bootstrapSums(cols, n, nBoot, opts.Seed, workers)
+		nc := len(cols)
+		reps := make([]float64, 0, nBoot)
+		for k := range ests {
+			reps = reps[:0]
+			L := lay[k]
+			for b := 0; b < nBoot; b++ {
+				s := sums[b*nc : (b+1)*nc]
+				v := s[L.u] / float64(n)
+				if L.d >= 0 {
+					if s[L.d] == 0 {
+						continue
+					}
+					v += s[L.v] / s[L.d]
+				}
+				reps = append(reps, v)
+			}
+			r := &rep.Results[k]
+			r.Replicates = len(reps)
+			if len(reps) > 0 {
+				r.Low, r.High = percentileInterval(reps, alpha)
+				r.StdErr = stdDev(reps)
+			}
+		}
+	}
+	return rep, nil
+}
+
+func equalSlices(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// diagnose computes the weight diagnostics and warnings of validated inputs.
+func diagnose(in Inputs) Diagnostics {
+	l := in.Log
+	n, k := l.N(), l.K
+	d := Diagnostics{N: n, UnsupportedMass: math.NaN(), UnsupportedShare: math.NaN()}
+	var sw, sw2 float64
+	never := 0
+	for i := 0; i < n; i++ {
+		pe := in.ActionDist[i*k+l.Actions[i]]
+		w := pe / l.Pscore[i]
+		sw += w
+		sw2 += w * w
+		if w > d.MaxWeight {
+			d.MaxWeight = w
+		}
+		if pe == 0 {
+			never++
+		}
+	}
+	d.MeanWeight = sw / float64(n)
+	if sw2 > 0 {
+		d.ESS = sw * sw / sw2
+	}
+	d.ESSShare = d.ESS / float64(n)
+	d.NeverTakenShare = float64(never) / float64(n)
+	if l.Behavior != nil {
+		d.BehaviorKnown = true
+		mass, rounds := 0.0, 0
+		for i := 0; i < n; i++ {
+			m := 0.0
+			for a := 0; a < k; a++ {
+				if l.Behavior[i*k+a] == 0 {
+					m += in.ActionDist[i*k+a]
+				}
+			}
+			mass += m
+			if m > 0 {
+				rounds++
+			}
+		}
+		d.UnsupportedMass = mass / float64(n)
+		d.UnsupportedShare = float64(rounds) / float64(n)
+	}
+
+	matched := n - never
+	if matched < MinMatched || float64(matched) < MinMatchedShare*float64(n) {
+		d.Warnings = append(d.Warnings, fmt.Sprintf(
+			"only %d of %d logged decisions (%.2f%%) are ones the policy could have taken; the importance-weighted estimates (IPW, SNIPW, DR, SNDR, Switch-DR) rest on too few decisions to trust",
+			matched, n, 100*float64(matched)/float64(n)))
+	}
+	if d.ESS < MinESS || d.ESSShare < MinESSShare {
+		d.Warnings = append(d.Warnings, fmt.Sprintf(
+			"effective sample size is %.1f (%.2f%% of %d decisions): a few heavily weighted decisions drive the estimate; treat the intervals as optimistic",
+			d.ESS, 100*d.ESSShare, n))
+	}
+	if d.MaxWeight > MaxWeightWarn {
+		d.Warnings = append(d.Warnings, fmt.Sprintf(
+			"the largest importance weight is %.1f (above %d): the policy favours actions the logging policy rarely took; compare with the clipped and self-normalised estimates",
+			d.MaxWeight, MaxWeightWarn))
+	}
+	if d.BehaviorKnown && d.UnsupportedMass > MaxUnsupportedMass {
+		d.Warnings = append(d.Warnings, fmt.Sprintf(
+			"%.1f%% of the policy's choices are actions the logging policy never takes in that context (in %.1f%% of decisions): no estimator based on weights can see their outcome, so IPW-type estimates are biased there and DM/DR rely on the reward model alone",
+			100*d.UnsupportedMass, 100*d.UnsupportedShare))
+	}
+	if n > 1 {
+		varW := (sw2 - sw*sw/float64(n)) / float64(n-1)
+		se := math.Sqrt(math.Max(varW, 0) / float64(n))
+		if dev := math.Abs(d.MeanWeight - 1); dev > MeanWeightTolerance && dev > 3*se {
+			d.Warnings = append(d.Warnings, fmt.Sprintf(
+				"the mean importance weight is %.3f, not 1: either the logged propensities are wrong or the policy chooses actions the logging policy could not take",
+				d.MeanWeight))
+		}
+	}
+	return d
+}
