@@ -34,5 +34,5 @@ func BenchmarkEvaluate1M(b *testing.B) {
 			b.Fatalf("got %d replicates", rep.Results[0].Replicates)
 		}
 	}
-	b.ReportMetric((cpuTime() - c0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cpuTime()-c0).Seconds()/float64(b.N), "cpu-s/op")
 }
