@@ -289,7 +289,7 @@ func checkOrder(order int) (int, error) {
 // probability, or probability × value): by dense LU factorisation (gonum)
 // up to DenseLimit states, otherwise by Gauss-Seidel sweeps stopped when the
 // bound on the remaining error, Δ·ρ/(1−ρ) with Δ the last sweep's largest
-// change and ρ the observed contraction, is below 1e-12 (relative to
+// change and ρ the observed contraction, is below 1e-13 (relative to
 // max(1, |x|)).
 func Markov(paths []Path, opt MarkovOptions) (MarkovResult, error) {
 	order, err := checkOrder(opt.Order)

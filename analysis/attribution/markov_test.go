@@ -218,3 +218,39 @@ func TestMarkovMonteCarloOrder2(t *testing.T) {
 		t.Errorf("simulated conversion rate %v, exact %v", float64(r.MonteCarlo.Conversions)/200000, r.PConversion)
 	}
 }
+
+// A slowly absorbing chain (long A/B alternations, about one absorption
+// per 100 steps) makes Gauss-Seidel contract slowly; its stopping rule must
+// still land within 1e-12 of the LU solution (1e-11 for removal effects,
+// which divide by P ≈ 0.57).
+func TestGaussSeidelSlowChain(t *testing.T) {
+	var long, other []string
+	for i := 0; i < 100; i++ {
+		long = append(long, "A", "B")
+		other = append(other, "B", "C", "A")
+	}
+	paths := []Path{
+		{Channels: long, Conversions: 3, Value: 30},
+		{Channels: other, Conversions: 1, Value: 50, Nulls: 2},
+		p("C > A", 0, 0, 1),
+	}
+	for _, k := range []int{1, 2} {
+		a, err := Markov(paths, MarkovOptions{Order: k})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Markov(paths, MarkovOptions{Order: k, DenseLimit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range a.Rows {
+			if math.Abs(a.RemovalEffect[i]-b.RemovalEffect[i]) > 1e-11 || math.Abs(a.ValueRemovalEffect[i]-b.ValueRemovalEffect[i]) > 1e-11 {
+				t.Errorf("order %d %s: LU RE %v/%v, GS %v/%v", k, a.Rows[i].Channel, a.RemovalEffect[i], a.ValueRemovalEffect[i], b.RemovalEffect[i], b.ValueRemovalEffect[i])
+			}
+		}
+		t.Logf("order %d: P %v (LU) vs %v (GS), difference %.2g", k, a.PConversion, b.PConversion, a.PConversion-b.PConversion)
+		if math.Abs(a.PConversion-b.PConversion) > 1e-12 || math.Abs(a.ExpectedValue-b.ExpectedValue) > 1e-12*math.Max(1, a.ExpectedValue) {
+			t.Errorf("order %d: LU P %v E %v, GS P %v E %v", k, a.PConversion, a.ExpectedValue, b.PConversion, b.ExpectedValue)
+		}
+	}
+}

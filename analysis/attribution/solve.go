@@ -87,7 +87,7 @@ type gaussSeidel struct {
 }
 
 const (
-	gsTol       = 1e-12
+	gsTol       = 1e-13
 	gsMaxSweeps = 200000
 )
 
