@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
@@ -22,6 +24,25 @@ type Definition struct {
 	Name        string `json:"name"`
 	Expr        string `json:"expr"`
 	Description string `json:"description,omitempty"`
+}
+
+// Validate checks that the definition can be saved: a name of 1 to 64
+// characters without surrounding spaces or control characters, and an
+// expression that compiles (see Compile).
+func (d Definition) Validate() error {
+	name := d.Name
+	switch {
+	case name == "":
+		return errors.New("segment: the segment needs a name (for example lapsed_buyers)")
+	case strings.TrimSpace(name) != name:
+		return fmt.Errorf("segment: name %q has leading or trailing spaces; remove them", name)
+	case utf8.RuneCountInString(name) > 64:
+		return fmt.Errorf("segment: name %q is longer than 64 characters; shorten it", name)
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return fmt.Errorf("segment: name %q contains control characters; use letters, digits, spaces, - or _", name)
+	}
+	_, err := d.Compile()
+	return err
 }
 
 // Compile compiles the definition's expression; see Compile.

@@ -55,6 +55,26 @@ func TestDefinitionCompileNamesSegment(t *testing.T) {
 	}
 }
 
+func TestDefinitionValidate(t *testing.T) {
+	cases := []struct {
+		d    Definition
+		want string // "" for valid
+	}{
+		{Definition{Name: "lapsed buyers", Expr: "recency_days > 60 && orders >= 1"}, ""},
+		{Definition{Name: "", Expr: "orders > 0"}, "needs a name"},
+		{Definition{Name: " x", Expr: "orders > 0"}, "leading or trailing spaces"},
+		{Definition{Name: strings.Repeat("n", 65), Expr: "orders > 0"}, "longer than 64"},
+		{Definition{Name: "a\tb", Expr: "orders > 0"}, "control characters"},
+		{Definition{Name: "bad", Expr: "orders"}, "needs a boolean"},
+	}
+	for _, c := range cases {
+		err := c.d.Validate()
+		if (err == nil) != (c.want == "") || (err != nil && !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("Validate(%+v) = %v, want %q", c.d, err, c.want)
+		}
+	}
+}
+
 func handFeatures() (a, b, c Features) {
 	a = Features{Customer: 1, RecencyDays: 45, Orders: 3, Frequency: 20, Monetary: 150, AOV: 50,
 		Channels:    []ChannelUse{{"email", 5, 0.25}, {"sms", 3, 0.15}, {"web", 12, 0.6}},
