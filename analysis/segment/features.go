@@ -13,6 +13,7 @@ package segment
 import (
 	"math"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -299,7 +300,9 @@ func (b *FeatureBuilder) Finish() Features {
 // Names: recency_days, tenure_days, frequency, orders, sessions, monetary,
 // aov, days_active, carts_abandoned, channels_used (number of distinct
 // channels), events:<channel> (events on a channel), share:<channel>
-// (share of events on a channel), and log1p(<any of these>) for
+// (share of events on a channel), the 0/1 indicators uses:<channel>,
+// first_channel:<channel> and last_channel:<channel>, and
+// log1p(<any of these>) for
 // ln(1 + x), which tames the long tails of counts and money. ok is false
 // for an unknown name.
 func (f *Features) Value(col string) (v float64, ok bool) {
@@ -335,5 +338,21 @@ func (f *Features) Value(col string) (v float64, ok bool) {
 	if len(col) > 6 && col[:6] == "share:" {
 		return f.ChannelShare(col[6:]), true
 	}
+	if ch, ok := strings.CutPrefix(col, "uses:"); ok && ch != "" {
+		return indicator(f.ChannelEvents(ch) > 0), true
+	}
+	if ch, ok := strings.CutPrefix(col, "first_channel:"); ok && ch != "" {
+		return indicator(f.FirstChannel == ch), true
+	}
+	if ch, ok := strings.CutPrefix(col, "last_channel:"); ok && ch != "" {
+		return indicator(f.LastChannel == ch), true
+	}
 	return 0, false
+}
+
+func indicator(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

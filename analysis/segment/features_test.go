@@ -72,6 +72,11 @@ func TestFeatureBuilderHandComputed(t *testing.T) {
 	if v, ok := f.Value("log1p(monetary)"); !ok || math.Abs(v-math.Log(121)) > 1e-12 {
 		t.Errorf("log1p(monetary) = %v %v, want ln 121 (tolerance 1e-12)", v, ok)
 	}
+	for col, want := range map[string]float64{"uses:sms": 1, "uses:push": 0, "last_channel:app": 1, "last_channel:web": 0, "first_channel:email": 1, "channels_used": 5} {
+		if v, ok := f.Value(col); !ok || v != want {
+			t.Errorf("%s = %v %v, want %v", col, v, ok, want)
+		}
+	}
 	if _, ok := f.Value("nonsense"); ok {
 		t.Error("unknown column accepted")
 	}

@@ -21,7 +21,7 @@ func FeatureMatrix(fs []Features, cols []string) (*mat.Dense, error) {
 	}
 	for _, c := range cols {
 		if _, ok := (&Features{}).Value(c); !ok {
-			return nil, fmt.Errorf("segment: unknown feature column %q; use one of recency_days, tenure_days, frequency, orders, sessions, monetary, aov, days_active, carts_abandoned, channels_used, events:<channel>, share:<channel>, or log1p(<column>)", c)
+			return nil, fmt.Errorf("segment: unknown feature column %q; use one of recency_days, tenure_days, frequency, orders, sessions, monetary, aov, days_active, carts_abandoned, channels_used, events:<channel>, share:<channel>, uses:<channel>, first_channel:<channel>, last_channel:<channel>, or log1p(<column>)", c)
 		}
 	}
 	data := make([]float64, len(fs)*len(cols))
