@@ -121,25 +121,27 @@ func FormatCompact(v float64) string {
 	units := []struct {
 		div float64
 		suf string
-	}{{1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "k"}}
-	for _, u := range units {
-		if a >= u.div {
-			x := v / u.div
-			if math.Abs(x) >= 1000 && u.suf == "T" {
-				return strconv.FormatFloat(v, 'e', 1, 64)
-			}
-			prec := 2
-			if math.Abs(x) >= 100 {
-				prec = 0
-			} else if math.Abs(x) >= 10 {
-				prec = 1
-			}
-			s := strconv.FormatFloat(x, 'f', prec, 64)
-			if strings.HasPrefix(strings.TrimPrefix(s, "-"), "1000") && u.suf != "T" {
-				continue
-			}
-			return s + u.suf
+	}{{1e3, "k"}, {1e6, "M"}, {1e9, "B"}, {1e12, "T"}}
+	u := 0
+	for u+1 < len(units) && a >= units[u+1].div {
+		u++
+	}
+	for ; u < len(units); u++ {
+		x := v / units[u].div
+		prec := 2
+		if math.Abs(x) >= 100 {
+			prec = 0
+		} else if math.Abs(x) >= 10 {
+			prec = 1
 		}
+		s := strconv.FormatFloat(x, 'f', prec, 64)
+		if strings.HasPrefix(strings.TrimPrefix(s, "-"), "1000") && u+1 < len(units) {
+			continue // rounds up into the next unit
+		}
+		if math.Abs(x) >= 1000 {
+			return strconv.FormatFloat(v, 'e', 1, 64)
+		}
+		return s + units[u].suf
 	}
 	return FormatCount(v)
 }
