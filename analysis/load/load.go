@@ -1,0 +1,756 @@
+// Package load is the load pipeline: file → ingest reader → validate →
+// identity stitching → store, one transaction per file.
+//
+// A file is read twice inside its transaction. The first pass collects
+// the file's identifiers and links; the identity graph is then stitched
+// (package identity) so that the second pass inserts every event with its
+// final customer. Events of earlier files whose customer changed are moved
+// with one UPDATE per customer. Row accounting: every row read is loaded,
+// rejected (file, line, reason, raw text) or counted as a duplicate, and
+// the store refuses to commit a file whose counts do not add up.
+//
+// De-duplication: an event with an id of its own (a Segment messageId, an
+// export's event id) is keyed by a 64-bit hash of (channel, id); any other
+// row by a hash of its content (kind, identifiers, time, channel, type,
+// campaign, revenue, properties, traits). A key already stored makes the
+// row a duplicate. A file whose SHA-256 matches a source already loaded is
+// not read again: Load reports it as already loaded and adds no sources
+// row (so read = loaded + rejected + duplicate holds for every row of
+// sources). Hash collisions (probability about n²/2⁶⁵ for n keys) would
+// drop a row as a duplicate.
+package load
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/journeyworkbench/workbench/analysis/identity"
+	"github.com/journeyworkbench/workbench/analysis/ingest"
+	"github.com/journeyworkbench/workbench/analysis/store"
+)
+
+// Progress reports how far a load is. Phase is "checksum", "linking"
+// (first pass) or "loading" (second pass); Fraction is the share of the
+// whole load done (each pass weighs the file's size; the checksum is
+// cheap and weighs a tenth).
+type Progress struct {
+	File       string
+	Phase      string
+	Rows       int64 // rows read in this phase
+	Bytes      int64 // bytes read in this phase
+	Size       int64
+	Elapsed    time.Duration
+	Fraction   float64
+	RowsPerSec float64       // rows of the current phase per second
+	ETA        time.Duration // remaining time at the current overall rate
+}
+
+// Opener opens a file for reading; ingest.Open by default.
+type Opener func(path string, opt ingest.Options) (ingest.Reader, *ingest.Detected, error)
+
+// Loader loads files into one store. It keeps the identity graph in
+// memory between files (identifier hash → id, type, customer, links:
+// about 40 bytes per identifier) and re-reads it when another process
+// changed the database. A Loader is not safe for concurrent use.
+type Loader struct {
+	st    *store.Store
+	Guard identity.Guard
+	Open  Opener
+
+	version   int64 // data version of the cache; -1 = no cache
+	ids       map[uint64]uint32
+	typeCode  map[string]uint8
+	typeNames []string
+	types     []uint8
+	cust      []uint32
+	shared    []bool
+	links     []uint64 // sorted, unique
+}
+
+// New returns a Loader for st with the default guard and reader.
+func New(st *store.Store) *Loader {
+	return &Loader{st: st, Guard: identity.DefaultGuard(), Open: ingest.Open, version: -1}
+}
+
+// Report is the outcome of loading one file.
+type Report struct {
+	Source store.SourceStats
+	// AlreadyLoaded is set when the file's checksum matched a source
+	// already loaded; Source is then that earlier source and nothing was
+	// added.
+	AlreadyLoaded bool
+	Detected      *ingest.Detected
+	Stitch        StitchSummary
+	Elapsed       time.Duration
+}
+
+// StitchSummary describes the identity graph after a load.
+type StitchSummary struct {
+	Identities, NewIdentities int
+	Customers                 int
+	Persons                   int // groups of person-anchoring identifiers
+	Shared                    int // identifiers kept out of merging
+	NewShared                 int // of which newly shared by this file
+	MultiPerson               int // customers the guard could not keep to one person
+	Moved                     int // identities of earlier files whose customer changed
+	Elapsed                   time.Duration
+}
+
+// File loads one file with a fresh Loader (see Loader.Load).
+func File(ctx context.Context, st *store.Store, path string, opt ingest.Options, progress func(Progress)) (store.SourceStats, error) {
+	r, err := New(st).Load(ctx, path, opt, progress)
+	return r.Source, err
+}
+
+// Checksum returns the hex SHA-256 of the file at path.
+func Checksum(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, fmt.Errorf("read %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// rowCheck is how often (in rows) a pass checks the context and reports
+// progress.
+const rowCheck = 4096
+
+// Load loads the file at path in one transaction: checksum, first pass
+// (identifiers and links), stitching, second pass (events, decisions,
+// profiles, consents, rejects), moves of earlier rows whose customer
+// changed, and the sources row. Cancelling ctx rolls the file back.
+func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, progress func(Progress)) (rep Report, err error) {
+	start := time.Now()
+	abs, _ := filepath.Abs(path)
+	fi, err := os.Stat(path)
+	if err != nil {
+		return rep, err
+	}
+	if fi.IsDir() {
+		return rep, fmt.Errorf("%s is a directory: pass the files in it (e.g. %s/*)", path, path)
+	}
+	size := fi.Size()
+	if progress == nil {
+		progress = func(Progress) {}
+	}
+	report := func(phase string, rows, bytes int64, base float64) {
+		el := time.Since(start)
+		weight := float64(size)
+		frac := base
+		if size > 0 {
+			frac += float64(bytes) / weight
+		}
+		frac /= 2.1
+		p := Progress{File: path, Phase: phase, Rows: rows, Bytes: bytes, Size: size, Elapsed: el, Fraction: min(frac, 1)}
+		if el > 0 {
+			p.RowsPerSec = float64(rows) / el.Seconds()
+		}
+		if frac > 0.01 {
+			p.ETA = time.Duration(float64(el) * (1 - frac) / frac)
+		}
+		progress(p)
+	}
+	report("checksum", 0, 0, 0)
+	sum, _, err := Checksum(path)
+	if err != nil {
+		return rep, err
+	}
+	if prev, err := l.st.SourceByChecksum(ctx, sum); err != nil {
+		return rep, err
+	} else if prev != nil {
+		rep.Source = *prev
+		rep.AlreadyLoaded = true
+		rep.Elapsed = time.Since(start)
+		return rep, nil
+	}
+
+	r1, det, err := l.Open(path, opt)
+	if err != nil {
+		return rep, err
+	}
+	defer closeReader(r1)
+	rep.Detected = det
+	tx, err := l.st.BeginLoad(ctx, store.SourceInfo{Path: abs, Name: filepath.Base(path), Kind: det.Kind, Checksum: sum, Size: size})
+	if err != nil {
+		return rep, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			tx.Rollback()
+			l.version = -1 // the in-memory graph may hold uncommitted identities
+		}
+	}()
+	if err := l.ensureGraph(tx); err != nil {
+		return rep, err
+	}
+
+	// Pass 1: identifiers and links.
+	firstNew := uint32(len(l.types))
+	fileLinks := map[uint64]struct{}{}
+	var newLinks []uint64
+	var rows int64
+	for {
+		rec, err := r1.Next()
+		if err == io.EOF {
+			break
+		}
+		rows++
+		if rows%rowCheck == 0 {
+			if err := ctx.Err(); err != nil {
+				return rep, err
+			}
+			report("linking", rows, r1.BytesRead(), 0.1)
+		}
+		var rowErr *ingest.RowError
+		if errors.As(err, &rowErr) {
+			continue
+		} else if err != nil {
+			return rep, fmt.Errorf("%s: %w", path, err)
+		}
+		if validate(&rec) != "" {
+			continue
+		}
+		var idbuf [8]uint32
+		ids, err := l.resolve(rec.IDs, idbuf[:0], true)
+		if err != nil {
+			return rep, err
+		}
+		reason := rec.LinkReason
+		if reason == "" {
+			reason = "seen together"
+		}
+		for i := 0; i < len(ids); i++ {
+			for j := i + 1; j < len(ids); j++ {
+				lk := identity.Link(ids[i], ids[j])
+				if ids[i] == ids[j] {
+					continue
+				}
+				if _, ok := slices.BinarySearch(l.links, lk); ok {
+					continue
+				}
+				if _, ok := fileLinks[lk]; ok {
+					continue
+				}
+				fileLinks[lk] = struct{}{}
+				newLinks = append(newLinks, lk)
+				if err := tx.AddLink(int64(lk>>32), int64(uint32(lk)), rec.Line, reason); err != nil {
+					return rep, err
+				}
+			}
+		}
+	}
+	closeReader(r1)
+	fileLinks = nil
+
+	// Stitch.
+	t0 := time.Now()
+	slices.Sort(newLinks)
+	all := mergeSorted(l.links, newLinks)
+	newLinks = nil
+	g := &identity.Graph{Type: l.types, TypeNames: l.typeNames, Links: all}
+	res := identity.Stitch(g, l.Guard)
+	stitchTime := time.Since(t0)
+
+	// Pass 2: rows.
+	r2, _, err := l.Open(path, opt)
+	if err != nil {
+		return rep, err
+	}
+	defer closeReader(r2)
+	inserted := make([]bool, len(l.types)-int(firstNew))
+	var read int64
+	var evIn store.EventIn
+	var dIn store.DecisionIn
+	for {
+		rec, err := r2.Next()
+		if err == io.EOF {
+			break
+		}
+		read++
+		if read%rowCheck == 0 {
+			if err := ctx.Err(); err != nil {
+				return rep, err
+			}
+			report("loading", read, r2.BytesRead(), 1.1)
+		}
+		var rowErr *ingest.RowError
+		if errors.As(err, &rowErr) {
+			if err := addReject(tx, sum, rowErr.Line, rowErr.Reason, rowErr.Raw); err != nil {
+				return rep, err
+			}
+			continue
+		} else if err != nil {
+			return rep, fmt.Errorf("%s: %w", path, err)
+		}
+		if why := validate(&rec); why != "" {
+			raw, _ := json.Marshal(rec)
+			if err := addReject(tx, sum, rec.Line, why, string(raw)); err != nil {
+				return rep, err
+			}
+			continue
+		}
+		var idbuf [8]uint32
+		ids, err := l.resolve(rec.IDs, idbuf[:0], false)
+		if err != nil {
+			return rep, err
+		}
+		for k, id := range ids {
+			if id >= firstNew && !inserted[id-firstNew] {
+				inserted[id-firstNew] = true
+				if _, err := tx.Label(store.LabelIDType, string(rec.IDs[k].Type)); err != nil {
+					return rep, err
+				}
+				if err := tx.AddIdentity(int64(id), string(rec.IDs[k].Type), rec.IDs[k].Value,
+					int64(res.Customer[id]), res.Shared[id], rec.Line, rec.Time); err != nil {
+					return rep, err
+				}
+			}
+		}
+		primary := ids[0]
+		cust := int64(res.Customer[primary])
+		switch rec.Kind {
+		case ingest.KindEvent:
+			if err := l.fillEvent(tx, &evIn, &rec, cust, int64(primary)); err != nil {
+				return rep, err
+			}
+			if err := tx.AddEvent(&evIn); err != nil {
+				return rep, err
+			}
+		case ingest.KindDecision:
+			fillDecision(&dIn, &rec, cust, int64(primary))
+			if err := tx.AddDecision(&dIn); err != nil {
+				return rep, err
+			}
+		default: // profile and link rows
+			ts := rec.Time
+			if ts == 0 {
+				ts = start.UnixMilli()
+			}
+			traits := "{}"
+			if len(rec.Traits) > 0 {
+				b, _ := json.Marshal(rec.Traits)
+				traits = string(b)
+			}
+			if err := tx.AddProfileRow(int64(primary), ts, rec.Line, traits, profileKey(&rec)); err != nil {
+				return rep, err
+			}
+			for ch, granted := range rec.Consents {
+				if err := tx.AddConsent(int64(primary), ch, ts, granted, rec.Line); err != nil {
+					return rep, err
+				}
+			}
+		}
+	}
+	closeReader(r2)
+	for i, ok := range inserted {
+		if !ok {
+			return rep, fmt.Errorf("%s: the reader returned different rows on its second pass (identity %d not seen again); the file may be changing while it is loaded", path, firstNew+uint32(i))
+		}
+	}
+	report("loading", read, size, 1.1)
+	if err := tx.Flush(); err != nil {
+		return rep, err
+	}
+
+	// Earlier rows whose customer changed, and the customers table.
+	t1 := time.Now()
+	sum2, err := l.apply(tx, firstNew, res)
+	if err != nil {
+		return rep, err
+	}
+	sum2.Elapsed = stitchTime + time.Since(t1)
+	sum2.NewIdentities = len(inserted)
+
+	fs := store.FinishStats{Kind: det.Kind, Read: read, Loaded: tx.Loaded, Rejected: tx.Rejected, Duplicate: tx.Duplicate}
+	if err := tx.Finish(fs); err != nil {
+		return rep, err
+	}
+	committed = true
+	l.version++
+	l.cust, l.shared, l.links = res.Customer, res.Shared, all
+
+	rep.Stitch = sum2
+	rep.Elapsed = time.Since(start)
+	rep.Source = store.SourceStats{ID: tx.SourceID(), Path: abs, Name: filepath.Base(path), Kind: det.Kind, Checksum: sum, Size: size,
+		Read: read, Loaded: fs.Loaded, Rejected: fs.Rejected, Duplicate: fs.Duplicate,
+		StartedMs: start.UnixMilli(), FinishedMs: time.Now().UnixMilli(), Status: "loaded"}
+	return rep, nil
+}
+
+// Restitch recomputes the customers of the whole identity graph (after an
+// erase, or with another guard) in one transaction.
+func (l *Loader) Restitch(ctx context.Context) (StitchSummary, error) {
+	tx, err := l.st.BeginStitch(ctx)
+	if err != nil {
+		return StitchSummary{}, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			tx.Rollback()
+			l.version = -1
+		}
+	}()
+	if err := l.ensureGraph(tx); err != nil {
+		return StitchSummary{}, err
+	}
+	t0 := time.Now()
+	g := &identity.Graph{Type: l.types, TypeNames: l.typeNames, Links: l.links}
+	res := identity.Stitch(g, l.Guard)
+	sum, err := l.apply(tx, uint32(len(l.types)), res)
+	if err != nil {
+		return sum, err
+	}
+	if err := tx.Commit(); err != nil {
+		return sum, err
+	}
+	committed = true
+	l.version++
+	l.cust, l.shared = res.Customer, res.Shared
+	sum.Elapsed = time.Since(t0)
+	return sum, nil
+}
+
+// Restitch re-stitches the store's identity graph with the default guard.
+func Restitch(ctx context.Context, st *store.Store) (StitchSummary, error) {
+	return New(st).Restitch(ctx)
+}
+
+// apply writes the stitching result for identities older than firstNew
+// (their rows are already stored): identity rows, moves of events and
+// decisions, and the customers table.
+func (l *Loader) apply(tx *store.WriteTx, firstNew uint32, res identity.Result) (StitchSummary, error) {
+	n := len(l.types)
+	var s StitchSummary
+	oldSize := make([]uint32, n)
+	newSize := make([]uint32, n)
+	for id := 1; id < n; id++ {
+		if l.types[id] == 0 {
+			continue
+		}
+		s.Identities++
+		newSize[res.Customer[id]]++
+		if res.Shared[id] {
+			s.Shared++
+		}
+		if uint32(id) < firstNew {
+			oldSize[l.cust[id]]++
+		}
+	}
+	// Identities that moved, grouped by their old customer.
+	type move struct{ id, to uint32 }
+	moves := map[uint32][]move{}
+	for id := uint32(1); id < firstNew; id++ {
+		if l.types[id] == 0 {
+			continue
+		}
+		oc, nc := l.cust[id], res.Customer[id]
+		if oc != nc || l.shared[id] != res.Shared[id] {
+			if err := tx.UpdateIdentity(int64(id), int64(nc), res.Shared[id]); err != nil {
+				return s, err
+			}
+			if res.Shared[id] && !l.shared[id] {
+				s.NewShared++
+			}
+		}
+		if oc != nc {
+			s.Moved++
+			moves[oc] = append(moves[oc], move{id, nc})
+		}
+	}
+	olds := make([]uint32, 0, len(moves))
+	for oc := range moves {
+		olds = append(olds, oc)
+	}
+	slices.Sort(olds)
+	for _, oc := range olds {
+		ms := moves[oc]
+		same := uint32(len(ms)) == oldSize[oc]
+		for _, m := range ms {
+			same = same && m.to == ms[0].to
+		}
+		if same {
+			if err := tx.RemapCustomer(int64(oc), int64(ms[0].to)); err != nil {
+				return s, err
+			}
+			continue
+		}
+		for _, m := range ms {
+			if err := tx.RemapIdentity(int64(oc), int64(m.id), int64(m.to)); err != nil {
+				return s, err
+			}
+		}
+	}
+	for c := 1; c < n; c++ {
+		if newSize[c] > 0 {
+			s.Customers++
+		}
+		if newSize[c] > 0 && newSize[c] != oldSize[c] {
+			if err := tx.PutCustomer(int64(c), int64(newSize[c])); err != nil {
+				return s, err
+			}
+		} else if newSize[c] == 0 && oldSize[c] > 0 {
+			if err := tx.DeleteCustomer(int64(c)); err != nil {
+				return s, err
+			}
+		}
+	}
+	s.Persons, s.MultiPerson = res.Persons, res.MultiPerson
+	return s, nil
+}
+
+// ensureGraph (re)reads the identity graph when the database changed
+// since the cache was built.
+func (l *Loader) ensureGraph(tx *store.WriteTx) error {
+	v, err := tx.DataVersion()
+	if err != nil {
+		return err
+	}
+	if v == l.version && l.ids != nil {
+		return nil
+	}
+	l.ids = map[uint64]uint32{}
+	l.typeCode = map[string]uint8{}
+	l.typeNames = []string{""}
+	l.types = []uint8{0}
+	l.cust = []uint32{0}
+	l.shared = []bool{false}
+	l.links = l.links[:0]
+	err = tx.ScanIdentities(func(id int64, typ, value string, customer int64, shared bool) error {
+		code, err := l.code(typ)
+		if err != nil {
+			return err
+		}
+		for int64(len(l.types)) <= id {
+			l.types = append(l.types, 0)
+			l.cust = append(l.cust, 0)
+			l.shared = append(l.shared, false)
+		}
+		l.types[id] = code
+		l.cust[id] = uint32(customer)
+		l.shared[id] = shared
+		l.ids[idKey(typ, value)] = uint32(id)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = tx.ScanLinks(func(a, b int64) error {
+		l.links = append(l.links, identity.Link(uint32(a), uint32(b)))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	slices.Sort(l.links)
+	l.version = v
+	return nil
+}
+
+func (l *Loader) code(typ string) (uint8, error) {
+	if c, ok := l.typeCode[typ]; ok {
+		return c, nil
+	}
+	if len(l.typeNames) >= 255 {
+		return 0, fmt.Errorf("more than 254 identifier types; map fewer columns as identifiers")
+	}
+	c := uint8(len(l.typeNames))
+	l.typeNames = append(l.typeNames, typ)
+	l.typeCode[typ] = c
+	return c, nil
+}
+
+func idKey(typ, value string) uint64 { return hashStrings(typ, value) }
+
+// resolve maps identifiers to identity ids, creating new ones (in memory)
+// when create is set.
+func (l *Loader) resolve(in []ingest.Identifier, out []uint32, create bool) ([]uint32, error) {
+	for _, x := range in {
+		k := idKey(string(x.Type), x.Value)
+		id, ok := l.ids[k]
+		if !ok {
+			if !create {
+				return nil, fmt.Errorf("identifier %s %q was not seen on the first pass; the file may be changing while it is loaded", x.Type, x.Value)
+			}
+			code, err := l.code(string(x.Type))
+			if err != nil {
+				return nil, err
+			}
+			id = uint32(len(l.types))
+			l.types = append(l.types, code)
+			l.cust = append(l.cust, id)
+			l.shared = append(l.shared, false)
+			l.ids[k] = id
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// validate returns why a record cannot be loaded, or "".
+func validate(r *ingest.Record) string {
+	if len(r.IDs) == 0 {
+		return "no customer identifier on the row"
+	}
+	for _, x := range r.IDs {
+		if x.Value == "" || x.Type == "" {
+			return "an identifier is empty"
+		}
+	}
+	if r.Kind == ingest.KindDecision {
+		if r.Decision == nil {
+			return "decision row without decision fields"
+		}
+		if !(r.Decision.Propensity > 0 && r.Decision.Propensity <= 1) {
+			return "propensity " + strconv.FormatFloat(r.Decision.Propensity, 'g', -1, 64) + " is not in (0, 1]"
+		}
+	}
+	return ""
+}
+
+func addReject(tx *store.WriteTx, sum string, line int64, reason, raw string) error {
+	var key uint64
+	if raw != "" {
+		key = hashStrings("reject", raw)
+	} else {
+		key = hashStrings("reject", sum, strconv.FormatInt(line, 10), reason)
+	}
+	return tx.AddReject(line, reason, raw, key)
+}
+
+func (l *Loader) fillEvent(tx *store.WriteTx, e *store.EventIn, r *ingest.Record, cust, ident int64) error {
+	var err error
+	*e = store.EventIn{Customer: cust, Identity: ident, Time: r.Time, Revenue: r.Revenue, HasRevenue: r.HasRevenue, Line: r.Line}
+	if e.Channel, err = tx.Label(store.LabelChannel, r.Channel); err != nil {
+		return err
+	}
+	if e.Type, err = tx.Label(store.LabelType, r.Type); err != nil {
+		return err
+	}
+	if e.Campaign, err = tx.Label(store.LabelCampaign, r.Campaign); err != nil {
+		return err
+	}
+	if len(r.Props) > 0 {
+		b, _ := json.Marshal(r.Props) // sorted keys
+		e.Props = string(b)
+	}
+	if r.DedupKey != "" {
+		e.Dedup = hashStrings("event", r.Channel, r.DedupKey)
+	} else {
+		h := newHasher()
+		h.str("event-content")
+		hashCommon(&h, r)
+		h.str(e.Props)
+		e.Dedup = h.sum()
+	}
+	return nil
+}
+
+func hashCommon(h *hasher, r *ingest.Record) {
+	for _, x := range r.IDs {
+		h.str(string(x.Type))
+		h.str(x.Value)
+	}
+	h.u64(uint64(r.Time))
+	h.str(r.Channel)
+	h.str(r.Type)
+	h.str(r.Campaign)
+	if r.HasRevenue {
+		h.f64(r.Revenue)
+	}
+}
+
+func fillDecision(d *store.DecisionIn, r *ingest.Record, cust, ident int64) {
+	dec := r.Decision
+	ctxJSON := "{}"
+	if len(dec.Context) > 0 {
+		b, _ := json.Marshal(dec.Context)
+		ctxJSON = string(b)
+	}
+	*d = store.DecisionIn{Customer: cust, Identity: ident, Time: r.Time, Key: r.DedupKey, Trigger: dec.Trigger, Context: ctxJSON,
+		Action: dec.Action, Propensity: dec.Propensity, Reward: dec.Reward, Converted: dec.Converted,
+		Revenue: dec.Revenue, Cost: dec.Cost, Line: r.Line}
+	if r.DedupKey != "" {
+		d.Dedup = hashStrings("decision", r.DedupKey)
+	} else {
+		h := newHasher()
+		h.str("decision-content")
+		hashCommon(&h, r)
+		h.str(dec.Action)
+		h.str(ctxJSON)
+		h.f64(dec.Propensity)
+		h.f64(dec.Reward)
+		d.Dedup = h.sum()
+	}
+}
+
+// profileKey is the de-duplication key of a profile or link row.
+func profileKey(r *ingest.Record) uint64 {
+	h := newHasher()
+	h.str("profile")
+	h.u64(uint64(r.Kind))
+	if r.DedupKey != "" {
+		h.str(r.DedupKey)
+		return h.sum()
+	}
+	hashCommon(&h, r)
+	tkeys := make([]string, 0, len(r.Traits))
+	for k := range r.Traits {
+		tkeys = append(tkeys, k)
+	}
+	sort.Strings(tkeys)
+	for _, k := range tkeys {
+		h.str(k)
+		h.str(r.Traits[k])
+	}
+	keys := make([]string, 0, len(r.Consents))
+	for k := range r.Consents {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		h.str(k)
+		h.str(strconv.FormatBool(r.Consents[k]))
+	}
+	return h.sum()
+}
+
+func mergeSorted(a, b []uint64) []uint64 {
+	out := make([]uint64, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if a[i] <= b[j] {
+			out = append(out, a[i])
+			i++
+		} else {
+			out = append(out, b[j])
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+func closeReader(r ingest.Reader) {
+	if c, ok := r.(io.Closer); ok {
+		c.Close()
+	}
+}

@@ -1,0 +1,446 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// BatchRows is how many rows one multi-row INSERT … VALUES carries. With
+// modernc.org/sqlite a few hundred rows per statement is about 1.5× faster
+// than a single-row prepared statement.
+const BatchRows = 256
+
+// Label kinds of the labels dictionary.
+const (
+	LabelChannel  = 1
+	LabelType     = 2
+	LabelCampaign = 3
+)
+
+// SourceInfo describes a file about to be loaded.
+type SourceInfo struct {
+	Path     string
+	Name     string
+	Kind     string
+	Checksum string // hex SHA-256 of the file
+	Size     int64
+	Notes    string
+}
+
+// WriteTx is one write transaction: the load of one file (with a sources
+// row) or a re-stitch. Nothing it writes is visible to readers until
+// Commit; Rollback (or a killed process) leaves the database as it was.
+type WriteTx struct {
+	ctx      context.Context
+	tx       *sql.Tx
+	sourceID int64
+	started  int64
+	labels   map[labelKey]int64
+
+	events, decisions, profiles, consents, rejects, links, idents *batcher
+	stmts                                                         map[string]*sql.Stmt
+
+	// Counters of rows inserted and ignored as duplicates.
+	Loaded, Duplicate, Rejected int64
+}
+
+type labelKey struct {
+	kind  int
+	label string
+}
+
+// BeginLoad starts the transaction that loads one file and inserts its
+// sources row (status "loading"; it becomes "loaded" at Finish).
+func (s *Store) BeginLoad(ctx context.Context, src SourceInfo) (*WriteTx, error) {
+	t, err := s.beginWrite(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO sources(path, name, kind, checksum, size, started_ms, status, notes)
+		VALUES (?, ?, ?, ?, ?, ?, 'loading', ?)`, src.Path, src.Name, src.Kind, src.Checksum, src.Size, t.started, src.Notes)
+	if err != nil {
+		t.Rollback()
+		return nil, err
+	}
+	t.sourceID, _ = res.LastInsertId()
+	return t, nil
+}
+
+// BeginStitch starts a write transaction without a source (a re-stitch of
+// the identity graph).
+func (s *Store) BeginStitch(ctx context.Context) (*WriteTx, error) { return s.beginWrite(ctx) }
+
+func (s *Store) beginWrite(ctx context.Context) (*WriteTx, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin a write on %s: %w (another load may be running; wait for it)", s.path, err)
+	}
+	t := &WriteTx{ctx: ctx, tx: tx, started: time.Now().UnixMilli(), labels: map[labelKey]int64{}}
+	// A bigger page cache for the load's random index inserts; bounded
+	// (64 MiB) so that memory stays small whatever the file size.
+	if _, err := tx.ExecContext(ctx, "PRAGMA cache_size = -65536"); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT id, kind, label FROM labels")
+	if err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		var k labelKey
+		if err := rows.Scan(&id, &k.kind, &k.label); err != nil {
+			rows.Close()
+			tx.Rollback()
+			return nil, err
+		}
+		t.labels[k] = id
+	}
+	rows.Close()
+	t.events = newBatcher(t, "INSERT OR IGNORE INTO events(customer_id, identity_id, ts, channel_id, type_id, campaign_id, revenue, props, source_id, line, dedup)", 11)
+	t.decisions = newBatcher(t, "INSERT OR IGNORE INTO decisions(customer_id, identity_id, ts, decision_key, trigger, context, action, propensity, reward, converted, revenue, cost, source_id, line, dedup)", 15)
+	t.profiles = newBatcher(t, "INSERT OR IGNORE INTO profile_rows(identity_id, ts, source_id, line, traits, dedup)", 6)
+	t.consents = newBatcher(t, "INSERT OR IGNORE INTO consents(identity_id, channel, ts, granted, source_id, line)", 6)
+	t.rejects = newBatcher(t, "INSERT OR IGNORE INTO rejects(source_id, line, reason, raw, dedup)", 5)
+	t.links = newBatcher(t, "INSERT OR IGNORE INTO links(a, b, source_id, line, reason)", 5)
+	t.idents = newBatcher(t, "INSERT INTO identities(id, type, value, customer_id, first_source_id, first_line, first_seen_ms, shared)", 8)
+	for _, b := range []*batcher{t.events, t.decisions, t.profiles} {
+		b.count, b.dup = &t.Loaded, &t.Duplicate
+	}
+	t.rejects.count, t.rejects.dup = &t.Rejected, &t.Duplicate
+	return t, nil
+}
+
+// SourceID is the id of the sources row of this load (0 for a re-stitch).
+func (t *WriteTx) SourceID() int64 { return t.sourceID }
+
+// DataVersion reads the data version inside the transaction (no other
+// writer can change it while the transaction is open).
+func (t *WriteTx) DataVersion() (int64, error) {
+	var v int64
+	err := t.tx.QueryRowContext(t.ctx, "SELECT value FROM meta WHERE key = 'data_version'").Scan(&v)
+	return v, err
+}
+
+// Label returns the dictionary id of a channel, event type or campaign
+// label, adding it when new.
+func (t *WriteTx) Label(kind int, label string) (int64, error) {
+	k := labelKey{kind, label}
+	if id, ok := t.labels[k]; ok {
+		return id, nil
+	}
+	res, err := t.tx.ExecContext(t.ctx, "INSERT INTO labels(kind, label) VALUES (?, ?)", kind, label)
+	if err != nil {
+		return 0, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	t.labels[k] = id
+	return id, nil
+}
+
+// EventIn is one event to insert. Dedup is the 64-bit de-duplication key;
+// an event whose key is already stored is counted as a duplicate.
+type EventIn struct {
+	Customer, Identity, Time int64
+	Channel, Type, Campaign  int64 // label ids
+	Revenue                  float64
+	HasRevenue               bool
+	Props                    string // JSON object or ""
+	Line                     int64
+	Dedup                    uint64
+}
+
+// AddEvent queues one event (inserted with the next batch).
+func (t *WriteTx) AddEvent(e *EventIn) error {
+	var rev, props any
+	if e.HasRevenue {
+		rev = e.Revenue
+	}
+	if e.Props != "" {
+		props = e.Props
+	}
+	return t.events.add(e.Customer, e.Identity, e.Time, e.Channel, e.Type, e.Campaign, rev, props, t.sourceID, e.Line, int64(e.Dedup))
+}
+
+// DecisionIn is one logged decision to insert.
+type DecisionIn struct {
+	Customer, Identity, Time int64
+	Key, Trigger, Context    string // Context is a JSON object
+	Action                   string
+	Propensity, Reward       float64
+	Converted                bool
+	Revenue, Cost            float64
+	Line                     int64
+	Dedup                    uint64
+}
+
+// AddDecision queues one decision.
+func (t *WriteTx) AddDecision(d *DecisionIn) error {
+	return t.decisions.add(d.Customer, d.Identity, d.Time, d.Key, d.Trigger, d.Context, d.Action, d.Propensity, d.Reward,
+		boolInt(d.Converted), d.Revenue, d.Cost, t.sourceID, d.Line, int64(d.Dedup))
+}
+
+// AddProfileRow queues one profile or link row with its traits (a JSON
+// object, "{}" for none).
+func (t *WriteTx) AddProfileRow(identity, ts, line int64, traits string, dedup uint64) error {
+	return t.profiles.add(identity, ts, t.sourceID, line, traits, int64(dedup))
+}
+
+// AddConsent queues one consent statement. It is not counted as a row of
+// the file (the profile row that carries it is).
+func (t *WriteTx) AddConsent(identity int64, channel string, ts int64, granted bool, line int64) error {
+	return t.consents.add(identity, channel, ts, boolInt(granted), t.sourceID, line)
+}
+
+// AddReject queues one rejected row; the same raw text rejected before is
+// counted as a duplicate.
+func (t *WriteTx) AddReject(line int64, reason, raw string, dedup uint64) error {
+	return t.rejects.add(t.sourceID, line, reason, raw, int64(dedup))
+}
+
+// AddLink queues a link a–b (a < b); an existing link keeps its first
+// evidence.
+func (t *WriteTx) AddLink(a, b, line int64, reason string) error {
+	if a > b {
+		a, b = b, a
+	}
+	return t.links.add(a, b, t.sourceID, line, reason)
+}
+
+// AddIdentity queues a new identity with its id chosen by the caller.
+func (t *WriteTx) AddIdentity(id int64, typ, value string, customer int64, shared bool, line, firstSeen int64) error {
+	return t.idents.add(id, typ, value, customer, t.sourceID, line, firstSeen, boolInt(shared))
+}
+
+// Flush inserts every queued row.
+func (t *WriteTx) Flush() error {
+	for _, b := range []*batcher{t.idents, t.links, t.events, t.decisions, t.profiles, t.consents, t.rejects} {
+		if err := b.flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UpdateIdentity sets the customer and shared flag of an existing identity.
+func (t *WriteTx) UpdateIdentity(id, customer int64, shared bool) error {
+	_, err := t.stmt("UPDATE identities SET customer_id = ?, shared = ? WHERE id = ?").ExecContext(t.ctx, customer, boolInt(shared), id)
+	return err
+}
+
+// RemapCustomer moves every event and decision of customer from to
+// customer to.
+func (t *WriteTx) RemapCustomer(from, to int64) error {
+	if _, err := t.stmt("UPDATE events SET customer_id = ? WHERE customer_id = ?").ExecContext(t.ctx, to, from); err != nil {
+		return err
+	}
+	_, err := t.stmt("UPDATE decisions SET customer_id = ? WHERE customer_id = ?").ExecContext(t.ctx, to, from)
+	return err
+}
+
+// RemapIdentity moves the events and decisions of one identity, currently
+// under customer from, to customer to.
+func (t *WriteTx) RemapIdentity(from, identity, to int64) error {
+	if _, err := t.stmt("UPDATE events SET customer_id = ? WHERE customer_id = ? AND identity_id = ?").ExecContext(t.ctx, to, from, identity); err != nil {
+		return err
+	}
+	_, err := t.stmt("UPDATE decisions SET customer_id = ? WHERE customer_id = ? AND identity_id = ?").ExecContext(t.ctx, to, from, identity)
+	return err
+}
+
+// PutCustomer inserts or updates a customer row.
+func (t *WriteTx) PutCustomer(id, identities int64) error {
+	_, err := t.stmt(`INSERT INTO customers(id, identities, updated_ms) VALUES (?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET identities = excluded.identities, updated_ms = excluded.updated_ms`).
+		ExecContext(t.ctx, id, identities, t.started)
+	return err
+}
+
+// DeleteCustomer removes a customer row (its identities have moved).
+func (t *WriteTx) DeleteCustomer(id int64) error {
+	_, err := t.stmt("DELETE FROM customers WHERE id = ?").ExecContext(t.ctx, id)
+	return err
+}
+
+// ScanIdentities calls fn for every identity, in id order.
+func (t *WriteTx) ScanIdentities(fn func(id int64, typ, value string, customer int64, shared bool) error) error {
+	rows, err := t.tx.QueryContext(t.ctx, "SELECT id, type, value, customer_id, shared FROM identities ORDER BY id")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var id, cust int64
+	var typ, val string
+	var shared bool
+	for rows.Next() {
+		if err := rows.Scan(&id, &typ, &val, &cust, &shared); err != nil {
+			return err
+		}
+		if err := fn(id, typ, val, cust, shared); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ScanLinks calls fn for every link (a < b).
+func (t *WriteTx) ScanLinks(fn func(a, b int64) error) error {
+	rows, err := t.tx.QueryContext(t.ctx, "SELECT a, b FROM links")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var a, b int64
+	for rows.Next() {
+		if err := rows.Scan(&a, &b); err != nil {
+			return err
+		}
+		if err := fn(a, b); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// FinishStats are the counts written to the sources row at Finish.
+type FinishStats struct {
+	Kind                              string
+	Read, Loaded, Rejected, Duplicate int64
+	Notes                             string
+}
+
+// Finish records the file's counts, marks the source loaded, bumps the
+// data version and commits. It fails (and rolls back) when the counts do
+// not satisfy read = loaded + rejected + duplicate.
+func (t *WriteTx) Finish(st FinishStats) error {
+	if err := t.Flush(); err != nil {
+		t.Rollback()
+		return err
+	}
+	if t.sourceID != 0 {
+		if st.Read != st.Loaded+st.Rejected+st.Duplicate {
+			t.Rollback()
+			return fmt.Errorf("row accounting failed for source %d: read %d ≠ loaded %d + rejected %d + duplicate %d",
+				t.sourceID, st.Read, st.Loaded, st.Rejected, st.Duplicate)
+		}
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE sources SET kind = ?, rows_read = ?, rows_loaded = ?, rows_rejected = ?,
+			rows_duplicate = ?, finished_ms = ?, status = 'loaded', notes = ? WHERE id = ?`,
+			st.Kind, st.Read, st.Loaded, st.Rejected, st.Duplicate, time.Now().UnixMilli(), st.Notes, t.sourceID); err != nil {
+			t.Rollback()
+			return err
+		}
+	}
+	return t.Commit()
+}
+
+// Commit bumps the data version and commits.
+func (t *WriteTx) Commit() error {
+	if _, err := t.tx.ExecContext(t.ctx, "UPDATE meta SET value = value + 1 WHERE key = 'data_version'"); err != nil {
+		t.Rollback()
+		return err
+	}
+	return t.tx.Commit()
+}
+
+// Rollback abandons the transaction.
+func (t *WriteTx) Rollback() error { return t.tx.Rollback() }
+
+func (t *WriteTx) stmt(q string) *sql.Stmt {
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	if s, ok := t.stmts[q]; ok {
+		return s
+	}
+	s, err := t.tx.PrepareContext(t.ctx, q)
+	if err != nil {
+		// A statement of this file that does not prepare is a bug.
+		panic(fmt.Sprintf("store: prepare %q: %v", q, err))
+	}
+	t.stmts[q] = s
+	return s
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// batcher accumulates rows and inserts them with multi-row INSERTs.
+type batcher struct {
+	t      *WriteTx
+	prefix string
+	cols   int
+	args   []any
+	n      int
+	full   *sql.Stmt
+	count  *int64 // where inserted rows are counted (nil: not counted)
+	dup    *int64 // where ignored rows are counted
+}
+
+func newBatcher(t *WriteTx, prefix string, cols int) *batcher {
+	return &batcher{t: t, prefix: prefix, cols: cols, args: make([]any, 0, cols*BatchRows)}
+}
+
+func (b *batcher) add(vals ...any) error {
+	b.args = append(b.args, vals...)
+	b.n++
+	if b.n == BatchRows {
+		return b.flush()
+	}
+	return nil
+}
+
+func valuesSQL(prefix string, cols, rows int) string {
+	var sb strings.Builder
+	sb.WriteString(prefix)
+	sb.WriteString(" VALUES ")
+	one := "(" + strings.Repeat("?,", cols-1) + "?)"
+	for i := range rows {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(one)
+	}
+	return sb.String()
+}
+
+func (b *batcher) flush() error {
+	if b.n == 0 {
+		return nil
+	}
+	var res sql.Result
+	var err error
+	if b.n == BatchRows {
+		if b.full == nil {
+			b.full, err = b.t.tx.PrepareContext(b.t.ctx, valuesSQL(b.prefix, b.cols, BatchRows))
+			if err != nil {
+				return err
+			}
+		}
+		res, err = b.full.ExecContext(b.t.ctx, b.args...)
+	} else {
+		res, err = b.t.tx.ExecContext(b.t.ctx, valuesSQL(b.prefix, b.cols, b.n), b.args...)
+	}
+	if err != nil {
+		return fmt.Errorf("insert: %w", err)
+	}
+	if b.count != nil {
+		n, _ := res.RowsAffected()
+		*b.count += n
+		*b.dup += int64(b.n) - n
+	}
+	clear(b.args)
+	b.args = b.args[:0]
+	b.n = 0
+	return nil
+}
