@@ -17,8 +17,20 @@ import (
 // input.
 const DefaultMaxRowBytes = 4 << 20
 
-// maxRawBytes bounds the raw text kept on a reject of an over-long row.
-const maxRawBytes = 4096
+// maxRawBytes bounds the raw text kept on a reject: longer rows keep
+// their first 64 KiB followed by "…".
+const maxRawBytes = 64 << 10
+
+// rawText is s bounded to maxRawBytes, valid UTF-8.
+func rawText(s string) string {
+	if len(s) > maxRawBytes {
+		s = s[:maxRawBytes] + "…"
+	}
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return s
+}
 
 // maxQuotedLines bounds how many physical lines one quoted field may span
 // before the row is taken to have an unbalanced quote.
@@ -92,7 +104,7 @@ func (l *lineReader) next() (physLine, error) {
 		}
 		if err != nil {
 			l.err = err
-			if !got {
+			if !got || err != io.EOF {
 				return physLine{}, err
 			}
 		}
@@ -243,10 +255,19 @@ func (c *csvScanner) next() (csvRow, error) {
 			return csvRow{}, err
 		}
 		if err == io.EOF || p.tooLong || len(c.rec)+1+len(p.data) > c.lr.max || len(c.spans) >= maxQuotedLines {
+			reason := "unbalanced quote: a quoted field does not close on this line"
+			switch {
+			case err == io.EOF:
+				reason = "unbalanced quote: a quoted field does not close before the end of the file"
+			case len(c.spans) >= maxQuotedLines:
+				reason = "unbalanced quote: a quoted field runs over more than " + strconv.Itoa(maxQuotedLines) + " lines"
+			default:
+				reason = "row longer than the " + sizeText(c.lr.max) + " limit (a quoted field runs over several lines: unbalanced quote?)"
+			}
 			if err == nil {
 				c.spans = append(c.spans, p)
 			}
-			return c.brokenQuote(first), nil
+			return c.brokenQuote(first, reason), nil
 		}
 		// Keep a copy: the line buffer is reused.
 		c.spans = append(c.spans, physLine{data: append([]byte(nil), p.data...), line: p.line})
@@ -254,7 +275,7 @@ func (c *csvScanner) next() (csvRow, error) {
 		c.rec = append(c.rec, p.data...)
 	}
 	if len(c.spans) > 0 && c.width > 0 && len(c.offs) != c.width {
-		return c.brokenQuote(first), nil
+		return c.brokenQuote(first, "unbalanced quote: a quoted field does not close on this line"), nil
 	}
 	raw := string(c.rec)
 	row := csvRow{line: first.line, raw: raw}
@@ -279,13 +300,9 @@ func (c *csvScanner) next() (csvRow, error) {
 
 // brokenQuote rejects the first line of a row whose quote does not close
 // properly and pushes the lines after it back to be read again.
-func (c *csvScanner) brokenQuote(first physLine) csvRow {
+func (c *csvScanner) brokenQuote(first physLine, reason string) csvRow {
 	c.lr.pushBack(c.spans)
-	raw := string(first.data)
-	if !utf8.ValidString(raw) {
-		raw = strings.ToValidUTF8(raw, "\uFFFD")
-	}
-	return csvRow{line: first.line, raw: raw, bad: "unbalanced quote: a quoted field does not close on this line"}
+	return csvRow{line: first.line, raw: rawText(string(first.data)), bad: reason}
 }
 
 // unescapeField turns a quoted field's content with doubled quotes (or a

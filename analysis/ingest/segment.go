@@ -184,11 +184,11 @@ func (r *segmentReader) Next() (Record, error) {
 	}
 	line := string(p.data)
 	if !utf8.ValidString(line) {
-		return Record{}, &RowError{File: r.file, Line: p.line, Reason: invalidUTF8Reason(line), Raw: strings.ToValidUTF8(line, "\uFFFD")}
+		return Record{}, &RowError{File: r.file, Line: p.line, Reason: invalidUTF8Reason(line), Raw: rawText(line)}
 	}
 	rec := Record{Line: p.line}
 	if reason := r.convert(line, &rec); reason != "" {
-		return Record{}, &RowError{File: r.file, Line: p.line, Reason: reason, Raw: line}
+		return Record{}, &RowError{File: r.file, Line: p.line, Reason: reason, Raw: rawText(line)}
 	}
 	return rec, nil
 }

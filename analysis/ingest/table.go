@@ -83,11 +83,11 @@ func (t *tableReader) Next() (Record, error) {
 	}
 	t.rows++
 	if row.bad != "" {
-		return Record{}, &RowError{File: t.file, Line: row.line, Reason: row.bad, Raw: row.raw}
+		return Record{}, &RowError{File: t.file, Line: row.line, Reason: row.bad, Raw: rawText(row.raw)}
 	}
 	rec := Record{Line: row.line}
 	if reason := t.conv(t, row.fields, &rec); reason != "" {
-		return Record{}, &RowError{File: t.file, Line: row.line, Reason: reason, Raw: row.raw}
+		return Record{}, &RowError{File: t.file, Line: row.line, Reason: reason, Raw: rawText(row.raw)}
 	}
 	return rec, nil
 }
