@@ -239,7 +239,7 @@ func (m *Model) geom() geom {
 		lw = max(lw, chart.Width(chart.Sanitize(l)))
 	}
 	g.labelW = min(lw, m.maxLabel, max(w/3, 3))
-	avail := w - 1 - g.labelW
+	avail := w - 2 - g.labelW // marker, labels, one space
 	cl := 0
 	for _, l := range m.colLabels {
 		cl = max(cl, chart.Width(chart.Sanitize(l)))
@@ -324,7 +324,7 @@ func (m Model) View() string {
 
 	if g.header {
 		var b strings.Builder
-		b.WriteString(strings.Repeat(" ", 1+g.labelW))
+		b.WriteString(strings.Repeat(" ", 2+g.labelW))
 		for c := colOff; c < lastCol; c++ {
 			mark := " "
 			if m.focused && c == m.col {
@@ -351,7 +351,7 @@ func (m Model) View() string {
 		} else {
 			b.WriteString(" ")
 		}
-		lab := chart.PadRight(chart.Sanitize(m.rowLabels[r]), g.labelW)
+		lab := chart.PadRight(chart.Sanitize(m.rowLabels[r]), g.labelW) + " "
 		if selRow {
 			b.WriteString(st.Render(st.Selected, lab))
 		} else {

@@ -180,8 +180,21 @@ func (m *Model) geom() geom {
 		g.plotH--
 	}
 	if m.minmax {
+		// Labels show the plotted columns' range; size them for the series
+		// range and, for sums, the largest possible bucket (the whole sum).
 		lo, hi := m.bounds()
 		g.labelW = max(chart.Width(m.format(lo)), chart.Width(m.format(hi))) + 1
+		if m.agg == Sum {
+			pos, neg := 0.0, 0.0
+			for _, v := range m.values {
+				if chart.Finite(v) && v > 0 {
+					pos += v
+				} else if chart.Finite(v) {
+					neg += v
+				}
+			}
+			g.labelW = max(g.labelW, chart.Width(m.format(pos))+1, chart.Width(m.format(neg))+1)
+		}
 		if g.labelW*3 > m.width {
 			g.labelW = 0
 		}
@@ -253,7 +266,8 @@ func (m Model) label(b [2]int) string {
 	return name(b[0]) + "–" + name(b[1]-1)
 }
 
-// View draws the sparkline in exactly Width×Height cells. Each column's
+// View draws the sparkline in exactly Width×Height cells; the min/max
+// labels give the range of the plotted columns. Each column's
 // height in eighths of a line is 1 + round((v−min)/(max−min)·(8·lines−1)),
 // so the minimum shows as ▁ and the maximum fills every line; a constant
 // series is drawn at half height and gaps (NaN buckets) are blank.
@@ -286,7 +300,7 @@ func (m Model) View() string {
 			eighths[i] = max(total/2, 1)
 		}
 	}
-	slo, shi := m.bounds()
+	slo, shi := lo, hi
 	lines := make([]string, 0, h)
 	for r := 0; r < g.plotH; r++ {
 		base := 8 * (g.plotH - 1 - r) // eighths below this line
