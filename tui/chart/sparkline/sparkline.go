@@ -195,6 +195,14 @@ func (m *Model) geom() geom {
 			}
 			g.labelW = max(g.labelW, chart.Width(m.format(pos))+1, chart.Width(m.format(neg))+1)
 		}
+		// Bucket means can print wider than the series bounds ("2196.4").
+		if cols, _ := Resample(m.values, m.width-g.labelW, m.agg); len(cols) > 0 {
+			for _, v := range cols {
+				if chart.Finite(v) {
+					g.labelW = max(g.labelW, chart.Width(m.format(v))+1)
+				}
+			}
+		}
 		if g.labelW*3 > m.width {
 			g.labelW = 0
 		}
