@@ -2,7 +2,6 @@ package journey
 
 import (
 	"cmp"
-	"encoding/binary"
 	"fmt"
 	"slices"
 )
@@ -57,10 +56,10 @@ type Paths struct {
 	scope *Scope
 	start int32
 	end   int32
-	m     map[string]int64
+	tab   variantTable // key: drop, col, steps…
 	excl  int64
 	buf   []int32
-	key   []byte
+	key   []int32
 
 	res  *PathsResult
 	kept []map[string]bool // per column (0-based) the kept labels
@@ -101,7 +100,7 @@ func (p *Paths) Begin(s *Scope) error {
 		}
 		p.end = id
 	}
-	p.m = make(map[string]int64)
+	p.tab = variantTable{}
 	p.excl = 0
 	p.res, p.kept = nil, nil
 	return nil
@@ -109,7 +108,7 @@ func (p *Paths) Begin(s *Scope) error {
 
 // Fork returns an empty accumulator with the same anchors.
 func (p *Paths) Fork() Accumulator {
-	return &Paths{opts: p.opts, scope: p.scope, start: p.start, end: p.end, m: make(map[string]int64)}
+	return &Paths{opts: p.opts, scope: p.scope, start: p.start, end: p.end}
 }
 
 // cut extracts a journey's path into buf: the steps, the column (1-based)
@@ -158,17 +157,14 @@ func (p *Paths) cut(bufp *[]int32, steps []int32) (path []int32, col int, drop b
 	return buf[i:hi], 1, hi-i < L, true
 }
 
-func (p *Paths) pathKey(path []int32, col int, drop bool) []byte {
+func (p *Paths) pathKey(path []int32, col int, drop bool) []int32 {
 	k := p.key[:0]
-	d := byte(0)
+	d := int32(0)
 	if drop {
 		d = 1
 	}
-	k = append(k, d)
-	k = binary.AppendUvarint(k, uint64(col))
-	for _, s := range path {
-		k = binary.AppendUvarint(k, uint64(s))
-	}
+	k = append(k, d, int32(col))
+	k = append(k, path...)
 	p.key = k
 	return k
 }
@@ -185,7 +181,8 @@ func (p *Paths) Customer(c *Customer) {
 			p.excl++
 			continue
 		}
-		p.m[string(p.pathKey(path, col, drop))]++
+		k := p.pathKey(path, col, drop)
+		p.tab.find(k, hashSteps(k)).journeys++
 	}
 }
 
@@ -193,8 +190,9 @@ func (p *Paths) Customer(c *Customer) {
 func (p *Paths) Merge(o Accumulator) {
 	f := o.(*Paths)
 	p.excl += f.excl
-	for k, n := range f.m {
-		p.m[k] += n
+	for i := range f.tab.accs {
+		k := f.tab.steps(i)
+		p.tab.find(k, f.tab.hash[i]).journeys += f.tab.accs[i].journeys
 	}
 }
 
@@ -233,13 +231,6 @@ type decodedPath struct {
 	n     int64
 }
 
-func decodePath(k string) decodedPath {
-	col, n := binary.Uvarint([]byte(k[1:]))
-	dp := decodedPath{drop: k[0] == 1, col: int(col)}
-	dp.steps = decodeVariant(k[1+n:])
-	return dp
-}
-
 var kindOrder = map[string]int{"step": 0, "other": 1, "drop-off": 2}
 
 // Result computes the nodes and links.
@@ -248,19 +239,20 @@ func (p *Paths) Result() PathsResult {
 		return *p.res
 	}
 	s := p.scope
-	r := PathsResult{Excluded: p.excl, Distinct: len(p.m)}
+	r := PathsResult{Excluded: p.excl, Distinct: len(p.tab.accs)}
 	if s == nil {
 		return r
 	}
 	L := p.opts.Steps
-	paths := make([]decodedPath, 0, len(p.m))
+	paths := make([]decodedPath, 0, len(p.tab.accs))
 	colCount := make([]map[int32]int64, L)
 	for i := range colCount {
 		colCount[i] = make(map[int32]int64)
 	}
-	for k, n := range p.m {
-		dp := decodePath(k)
-		dp.n = n
+	for i := range p.tab.accs {
+		k := p.tab.steps(i)
+		n := p.tab.accs[i].journeys
+		dp := decodedPath{drop: k[0] == 1, col: int(k[1]), steps: k[2:], n: n}
 		paths = append(paths, dp)
 		r.Journeys += n
 		for i, st := range dp.steps {

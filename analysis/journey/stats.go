@@ -8,14 +8,14 @@ import (
 )
 
 // exactCap is the number of observations a distribution keeps exactly;
-// beyond it the values go into a log-bucket sketch whose quantiles have a
-// relative error below sketchErr. Count, sum, mean, min, max and standard
-// deviation stay exact.
+// beyond it the values go into a log-linear sketch (values below 128 ms
+// exactly, larger ones in 64 buckets per power of two, so a bucket's
+// midpoint is within 1/128 < 0.8% of any value in it). Count, sum, mean,
+// min, max and standard deviation stay exact.
 const exactCap = 4096
 
-const sketchGamma = 1.02 // bucket ratio: relative error ≤ (γ−1)/(γ+1) ≈ 1%
-
-var logGamma = math.Log(sketchGamma)
+// sketchBuckets is the number of sketch buckets for values < 2⁶³.
+const sketchBuckets = 128 + 57*64
 
 // dist accumulates durations in milliseconds (non-negative integers).
 // All its state is order-independent, so merged results do not depend on
@@ -26,8 +26,8 @@ type dist struct {
 	sqHi     uint64 // Σx² as a 128-bit integer
 	sqLo     uint64
 	min, max int64
-	vals     []int64         // exact values while n ≤ exactCap
-	sketch   map[int32]int64 // bucket → count once n > exactCap
+	vals     []int64 // exact values while n ≤ exactCap
+	sketch   []int64 // bucket → count once n > exactCap
 }
 
 func (d *dist) add(x int64) {
@@ -57,7 +57,7 @@ func (d *dist) add(x int64) {
 }
 
 func (d *dist) toSketch() {
-	d.sketch = make(map[int32]int64)
+	d.sketch = make([]int64, sketchBuckets)
 	for _, v := range d.vals {
 		d.sketch[bucketOf(v)]++
 	}
@@ -97,21 +97,26 @@ func (d *dist) merge(o *dist) {
 	}
 }
 
-// bucketOf is 0 for 0 and ⌈log_γ x⌉+1 for x ≥ 1.
+// bucketOf is x for x < 128; otherwise, with e = ⌊log₂ x⌋ and m the six
+// bits of x after its leading one, 128 + 64(e−7) + m.
 func bucketOf(x int64) int32 {
-	if x <= 0 {
-		return 0
+	if x < 128 {
+		return int32(max(x, 0))
 	}
-	return int32(math.Ceil(math.Log(float64(x))/logGamma)) + 1
+	e := bits.Len64(uint64(x)) - 1
+	m := (x >> (e - 6)) & 63
+	return int32(128 + 64*(e-7) + int(m))
 }
 
-// bucketValue is the representative of a bucket: 2γ^i/(γ+1) for bucket
-// i+1, whose values lie in (γ^(i−1), γ^i].
+// bucketValue is the midpoint of a bucket's values.
 func bucketValue(b int32) float64 {
-	if b == 0 {
-		return 0
+	if b < 128 {
+		return float64(b)
 	}
-	return 2 * math.Pow(sketchGamma, float64(b-1)) / (sketchGamma + 1)
+	e := int(b-128)/64 + 7
+	m := int64(b-128) % 64
+	lo := (64 + m) << (e - 6)
+	return float64(lo) + float64(int64(1)<<(e-6))/2
 }
 
 // DurationStats summarises durations, in seconds.
@@ -174,17 +179,12 @@ func (d *dist) quantile(q float64) float64 {
 		slices.Sort(v)
 		return quantileSorted(v, q) / 1000
 	}
-	bs := make([]int32, 0, len(d.sketch))
-	for b := range d.sketch {
-		bs = append(bs, b)
-	}
-	slices.Sort(bs)
 	rank := int64(math.Round(q * float64(d.n-1)))
 	var c int64
-	for _, b := range bs {
-		c += d.sketch[b]
+	for b, k := range d.sketch {
+		c += k
 		if c > rank {
-			v := bucketValue(b)
+			v := bucketValue(int32(b))
 			return math.Min(math.Max(v, float64(d.min)), float64(d.max)) / 1000
 		}
 	}

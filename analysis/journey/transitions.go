@@ -22,8 +22,11 @@ type Transitions struct {
 	scope   *Scope
 	nl      int
 	dense   bool
-	edges   []*edgeAcc          // dense: a*nl+b
-	sparse  map[uint64]*edgeAcc // when labels are many
+	index   []int32          // dense: a*nl+b → 1 + position in accs
+	sparse  map[uint64]int32 // when labels are many: a<<32|b → same
+	accs    []edgeAcc
+	from    []int32 // per acc: edge ends
+	to      []int32
 	start   []int64
 	end     []int64
 	events  []int64
@@ -56,10 +59,11 @@ func (t *Transitions) Begin(s *Scope) error {
 
 func (t *Transitions) reset() {
 	if t.dense {
-		t.edges = make([]*edgeAcc, t.nl*t.nl)
+		t.index = make([]int32, t.nl*t.nl)
 	} else {
-		t.sparse = make(map[uint64]*edgeAcc)
+		t.sparse = make(map[uint64]int32)
 	}
+	t.accs, t.from, t.to = nil, nil, nil
 	t.start = make([]int64, t.nl)
 	t.end = make([]int64, t.nl)
 	t.events = make([]int64, t.nl)
@@ -76,22 +80,30 @@ func (t *Transitions) Fork() Accumulator {
 }
 
 func (t *Transitions) edge(a, b int32) *edgeAcc {
+	var i int32
 	if t.dense {
 		k := int(a)*t.nl + int(b)
-		e := t.edges[k]
-		if e == nil {
-			e = &edgeAcc{}
-			t.edges[k] = e
+		i = t.index[k]
+		if i == 0 {
+			i = t.newEdge(a, b)
+			t.index[k] = i
 		}
-		return e
+	} else {
+		k := uint64(a)<<32 | uint64(uint32(b))
+		i = t.sparse[k]
+		if i == 0 {
+			i = t.newEdge(a, b)
+			t.sparse[k] = i
+		}
 	}
-	k := uint64(a)<<32 | uint64(uint32(b))
-	e := t.sparse[k]
-	if e == nil {
-		e = &edgeAcc{}
-		t.sparse[k] = e
-	}
-	return e
+	return &t.accs[i-1]
+}
+
+func (t *Transitions) newEdge(a, b int32) int32 {
+	t.accs = append(t.accs, edgeAcc{})
+	t.from = append(t.from, a)
+	t.to = append(t.to, b)
+	return int32(len(t.accs))
 }
 
 // Customer adds the customer's journeys.
@@ -141,16 +153,8 @@ func (t *Transitions) Merge(o Accumulator) {
 }
 
 func (t *Transitions) eachEdge(fn func(a, b int32, e *edgeAcc)) {
-	if t.dense {
-		for k, e := range t.edges {
-			if e != nil {
-				fn(int32(k/t.nl), int32(k%t.nl), e)
-			}
-		}
-		return
-	}
-	for k, e := range t.sparse {
-		fn(int32(k>>32), int32(uint32(k)), e)
+	for i := range t.accs {
+		fn(t.from[i], t.to[i], &t.accs[i])
 	}
 }
 

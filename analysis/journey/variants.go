@@ -2,7 +2,6 @@ package journey
 
 import (
 	"cmp"
-	"encoding/binary"
 	"slices"
 	"strings"
 )
@@ -14,10 +13,9 @@ import (
 type Variants struct {
 	scope    *Scope
 	top      int
-	m        map[string]*variantAcc
+	tab      variantTable
 	journeys int64
 	custs    int64
-	buf      []byte
 }
 
 type variantAcc struct {
@@ -27,6 +25,67 @@ type variantAcc struct {
 	dur       int64 // Σ journey durations, ms
 }
 
+// variantTable is an open-addressing hash table from step sequences to
+// counters; sequences live in one arena.
+type variantTable struct {
+	slots []int32 // 0 empty, else 1 + entry
+	hash  []uint64
+	off   []int32 // entry i's steps are arena[off[i]:off[i+1]]
+	arena []int32
+	accs  []variantAcc
+}
+
+func hashSteps(steps []int32) uint64 {
+	h := uint64(14695981039346656037)
+	for _, s := range steps {
+		h = (h ^ uint64(uint32(s))) * 1099511628211
+	}
+	h ^= h >> 29
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 32
+	return h
+}
+
+func (t *variantTable) steps(i int) []int32 { return t.arena[t.off[i]:t.off[i+1]] }
+
+// find returns the entry of steps, adding an empty one if needed.
+func (t *variantTable) find(steps []int32, h uint64) *variantAcc {
+	if len(t.accs)*2 >= len(t.slots) {
+		t.grow()
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		e := t.slots[i]
+		if e == 0 {
+			t.hash = append(t.hash, h)
+			if len(t.off) == 0 {
+				t.off = append(t.off, 0)
+			}
+			t.arena = append(t.arena, steps...)
+			t.off = append(t.off, int32(len(t.arena)))
+			t.accs = append(t.accs, variantAcc{last: -1})
+			t.slots[i] = int32(len(t.accs))
+			return &t.accs[len(t.accs)-1]
+		}
+		if t.hash[e-1] == h && slices.Equal(t.steps(int(e-1)), steps) {
+			return &t.accs[e-1]
+		}
+	}
+}
+
+func (t *variantTable) grow() {
+	n := max(1024, 2*len(t.slots))
+	t.slots = make([]int32, n)
+	mask := uint64(n - 1)
+	for k, h := range t.hash {
+		i := h & mask
+		for t.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = int32(k + 1)
+	}
+}
+
 // NewVariants returns an accumulator that reports the top most frequent
 // variants (all of them when top ≤ 0).
 func NewVariants(top int) *Variants { return &Variants{top: top} }
@@ -34,32 +93,14 @@ func NewVariants(top int) *Variants { return &Variants{top: top} }
 // Begin records the scan's labels.
 func (v *Variants) Begin(s *Scope) error {
 	v.scope = s
-	v.m = make(map[string]*variantAcc)
+	v.tab = variantTable{}
+	v.journeys, v.custs = 0, 0
 	return nil
 }
 
 // Fork returns an empty accumulator.
 func (v *Variants) Fork() Accumulator {
-	return &Variants{scope: v.scope, top: v.top, m: make(map[string]*variantAcc)}
-}
-
-func variantKey(buf []byte, steps []int32) []byte {
-	buf = buf[:0]
-	for _, s := range steps {
-		buf = binary.AppendUvarint(buf, uint64(s))
-	}
-	return buf
-}
-
-func decodeVariant(k string) []int32 {
-	var out []int32
-	b := []byte(k)
-	for len(b) > 0 {
-		x, n := binary.Uvarint(b)
-		out = append(out, int32(x))
-		b = b[n:]
-	}
-	return out
+	return &Variants{scope: v.scope, top: v.top}
 }
 
 // Customer adds the customer's journeys.
@@ -71,12 +112,7 @@ func (v *Variants) Customer(c *Customer) {
 			continue
 		}
 		v.journeys++
-		v.buf = variantKey(v.buf, j.Steps)
-		a := v.m[string(v.buf)]
-		if a == nil {
-			a = &variantAcc{last: -1}
-			v.m[string(v.buf)] = a
-		}
+		a := v.tab.find(j.Steps, hashSteps(j.Steps))
 		a.journeys++
 		a.dur += j.Times[len(j.Times)-1] - j.Times[0]
 		if a.last != int64(c.Index) {
@@ -91,12 +127,13 @@ func (v *Variants) Merge(o Accumulator) {
 	f := o.(*Variants)
 	v.journeys += f.journeys
 	v.custs += f.custs
-	for k, b := range f.m {
-		a := v.m[k]
-		if a == nil {
-			v.m[k] = b
-			continue
-		}
+	if len(v.tab.accs) == 0 {
+		v.tab = f.tab
+		return
+	}
+	for i := range f.tab.accs {
+		b := &f.tab.accs[i]
+		a := v.tab.find(f.tab.steps(i), f.tab.hash[i])
 		a.journeys += b.journeys
 		a.customers += b.customers
 		a.dur += b.dur
@@ -131,14 +168,28 @@ type VariantsResult struct {
 // Result lists the variants by journeys (descending), ties by the step
 // sequence compared label by label.
 func (v *Variants) Result() VariantsResult {
-	r := VariantsResult{Journeys: v.journeys, Customers: v.custs, Distinct: len(v.m)}
+	r := VariantsResult{Journeys: v.journeys, Customers: v.custs, Distinct: len(v.tab.accs)}
 	type kv struct {
 		steps []string
 		a     *variantAcc
 	}
-	all := make([]kv, 0, len(v.m))
-	for k, a := range v.m {
-		ids := decodeVariant(k)
+	// Only variants at least as frequent as the top-th need decoding.
+	var threshold int64
+	if v.top > 0 && v.top < len(v.tab.accs) {
+		counts := make([]int64, len(v.tab.accs))
+		for i := range v.tab.accs {
+			counts[i] = v.tab.accs[i].journeys
+		}
+		slices.SortFunc(counts, func(a, b int64) int { return cmp.Compare(b, a) })
+		threshold = counts[v.top-1]
+	}
+	var all []kv
+	for i := range v.tab.accs {
+		a := &v.tab.accs[i]
+		if a.journeys < threshold {
+			continue
+		}
+		ids := v.tab.steps(i)
 		st := make([]string, len(ids))
 		for i, id := range ids {
 			st[i] = v.scope.Labels[id]

@@ -1,0 +1,186 @@
+package journey
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// synthTypes is a small omnichannel vocabulary: each type belongs to one
+// channel, and next lists the likely following types (a Markov chain), so
+// that variants repeat as real journeys do.
+var synthTypes = []struct {
+	ch, ty string
+	next   []int
+}{
+	{"email", "sent", []int{1, 1, 1, 9}},          // 0
+	{"email", "open", []int{2, 2, 9, 6}},          // 1
+	{"email", "click", []int{6, 6, 7}},            // 2
+	{"sms", "sent", []int{4, 9, 6}},               // 3
+	{"sms", "click", []int{6, 7}},                 // 4
+	{"push", "sent", []int{11, 9}},                // 5
+	{"web", "page_view", []int{6, 7, 7, 8, 9}},    // 6
+	{"web", "product_view", []int{7, 8, 6, 9}},    // 7
+	{"web", "add_to_cart", []int{10, 7, 9}},       // 8
+	{"web", "session_end", []int{0, 3, 5, 6, 11}}, // 9
+	{"web", "purchase", []int{9, 0, 13}},          // 10
+	{"app", "screen", []int{11, 12, 9}},           // 11
+	{"app", "product_view", []int{12, 14, 11}},    // 12
+	{"store", "visit", []int{15, 9}},              // 13
+	{"app", "add_to_cart", []int{16, 12}},         // 14
+	{"store", "purchase", []int{9, 0}},            // 15
+	{"app", "purchase", []int{9, 5}},              // 16
+	{"call_centre", "call", []int{6, 13}},         // 17
+}
+
+const synthStart = int64(1767225600000) // 2026-01-01T00:00:00Z
+
+// synthSource yields customers×~10 events (5 to 15 per customer), grouped
+// by customer and in time order, deterministically from seed.
+func synthSource(customers int, seed uint64) Source {
+	return func(yield func(Event) error) error {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		for c := 1; c <= customers; c++ {
+			n := 5 + rng.IntN(11)
+			t := synthStart + rng.Int64N(150*86400e3)
+			s := []int{0, 3, 5, 6, 6, 11, 13, 17}[rng.IntN(8)]
+			for i := 0; i < n; i++ {
+				st := synthTypes[s]
+				e := Event{Customer: int64(c), Time: t, Channel: st.ch, Type: st.ty}
+				if st.ty == "purchase" {
+					e.Revenue, e.HasRevenue = float64(10+rng.IntN(200)), true
+				}
+				if err := yield(e); err != nil {
+					return err
+				}
+				if rng.IntN(4) == 0 {
+					t += rng.Int64N(5 * 86400e3) // a later visit
+				} else {
+					t += rng.Int64N(10 * 60e3) // within a session
+				}
+				s = st.next[rng.IntN(len(st.next))]
+			}
+		}
+		return nil
+	}
+}
+
+// benchCustomers is the benchmark size: 1,000,000 customers (≈10M
+// events) unless JOURNEY_BENCH_CUSTOMERS says otherwise.
+func benchCustomers() int {
+	if s := os.Getenv("JOURNEY_BENCH_CUSTOMERS"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 1_000_000
+}
+
+var (
+	benchOnce sync.Once
+	benchData *Dataset
+)
+
+func benchDataset(b *testing.B) *Dataset {
+	benchOnce.Do(func() {
+		d, err := Build(context.Background(), synthSource(benchCustomers(), 1), BuildOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchData = d
+	})
+	return benchData
+}
+
+func BenchmarkBuild(b *testing.B) {
+	n := benchCustomers()
+	b.ReportAllocs()
+	var d *Dataset
+	for i := 0; i < b.N; i++ {
+		var err error
+		d, err = Build(context.Background(), synthSource(n, 1), BuildOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(d.NumEvents())*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(d.MemoryBytes())/float64(d.NumEvents()), "bytes/event")
+}
+
+func benchFunnel(b *testing.B) *Funnel {
+	f, err := NewFunnel(FunnelOptions{Steps: []FunnelStep{
+		{Name: "view", Labels: []string{"product_view"}},
+		{Name: "cart", Labels: []string{"add_to_cart"}},
+		{Name: "buy", Labels: []string{"purchase"}},
+	}, Window: 7 * 24 * time.Hour, Breakdown: ByFirstChannel})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return f
+}
+
+// runCombined scans once with transitions, the top 20 variants and one
+// funnel.
+func runCombined(b *testing.B, d *Dataset, q Query) {
+	tr, va, fu := NewTransitions(), NewVariants(20), benchFunnel(b)
+	if err := Scan(context.Background(), d, q, tr, va, fu); err != nil {
+		b.Fatal(err)
+	}
+	_ = tr.Result()
+	_ = va.Result()
+	_ = fu.Result()
+}
+
+// BenchmarkScanCombined: transitions + top variants + one funnel over all
+// events in one scan, whole histories.
+func BenchmarkScanCombined(b *testing.B) {
+	d := benchDataset(b)
+	runtime.GC()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		runCombined(b, d, Query{})
+	}
+	b.ReportMetric(float64(d.NumEvents())*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkRequery: the same three analyses with a changed filter on each
+// run (channels and a time range), on warm data, sessions of 30 minutes.
+func BenchmarkRequery(b *testing.B) {
+	d := benchDataset(b)
+	filters := []Filter{
+		{Channels: []string{"web", "app", "store"}},
+		{From: synthStart + 30*86400e3, To: synthStart + 120*86400e3},
+		{Channels: []string{"web", "email"}, From: synthStart + 10*86400e3},
+	}
+	runtime.GC()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		runCombined(b, d, Query{Filter: filters[i%len(filters)], Split: Split{Mode: Sessions}})
+	}
+	b.ReportMetric(float64(d.NumEvents())*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkPaths: a Sankey flow from a start step, 5 steps, top 8.
+func BenchmarkPaths(b *testing.B) {
+	d := benchDataset(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p, err := NewPaths(PathOptions{Start: "web:page_view", Steps: 5, TopK: 8})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := Scan(context.Background(), d, Query{Label: LabelSpec{By: ByChannelType}, Split: Split{Mode: Sessions}}, p); err != nil {
+			b.Fatal(err)
+		}
+		_ = p.Result()
+	}
+	b.ReportMetric(float64(d.NumEvents())*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
