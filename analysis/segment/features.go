@@ -132,7 +132,16 @@ type Config struct {
 	// CartTypes are the event types that put something in a cart; nil means
 	// DefaultCartTypes.
 	CartTypes []string
+	// SkipTypes are event types the builder ignores entirely, for example
+	// DefaultOutboundTypes, so that features describe what the customer
+	// did rather than what was sent to them. nil skips nothing.
+	SkipTypes []string
 }
+
+// DefaultOutboundTypes are the message-provider event types that record
+// what was sent to a customer rather than anything the customer did:
+// sends, deliveries, bounces and failures of email, SMS and push.
+var DefaultOutboundTypes = []string{"sent", "delivered", "bounce", "failed"}
 
 // DefaultOrderTypes are the event types counted as orders when
 // Config.OrderTypes is nil: the Segment spec's "Order Completed", a till
@@ -153,6 +162,7 @@ type FeatureBuilder struct {
 	gapMs      int64
 	orderTypes map[string]struct{}
 	cartTypes  map[string]struct{}
+	skipTypes  map[string]struct{}
 
 	f        Features
 	started  bool
@@ -183,6 +193,10 @@ func NewFeatureBuilder(cfg Config) *FeatureBuilder {
 		gapMs:      gap.Milliseconds(),
 		orderTypes: make(map[string]struct{}, len(ot)),
 		cartTypes:  make(map[string]struct{}, len(ct)),
+		skipTypes:  make(map[string]struct{}, len(cfg.SkipTypes)),
+	}
+	for _, t := range cfg.SkipTypes {
+		b.skipTypes[t] = struct{}{}
 	}
 	for _, t := range ot {
 		b.orderTypes[t] = struct{}{}
@@ -211,11 +225,17 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// Add consumes the customer's next event. Events must come in time order
-// (ties in load order); FirstSeen and LastSeen are the minimum and maximum
-// whatever the order, but sessions, active days and abandoned carts assume
-// it.
+// Add consumes the customer's next event, or ignores it if its type is in
+// Config.SkipTypes (every feature is then computed without it). Events
+// must come in time order (ties in load order); FirstSeen and LastSeen are
+// the minimum and maximum whatever the order, but sessions, active days
+// and abandoned carts assume it.
 func (b *FeatureBuilder) Add(ev Event) {
+	if len(b.skipTypes) > 0 {
+		if _, skip := b.skipTypes[ev.Type]; skip {
+			return
+		}
+	}
 	f := &b.f
 	day := floorDiv(ev.Time, DayMs)
 	if !b.started {
@@ -303,12 +323,12 @@ func (b *FeatureBuilder) Finish() Features {
 // (share of events on a channel), the 0/1 indicators uses:<channel>,
 // first_channel:<channel> and last_channel:<channel>, and
 // log1p(<any of these>) for
-// ln(1 + x), which tames the long tails of counts and money. ok is false
+// ln(1 + max(x, 0)), which tames the long tails of counts and money. ok is false
 // for an unknown name.
 func (f *Features) Value(col string) (v float64, ok bool) {
 	if len(col) > 7 && col[:6] == "log1p(" && col[len(col)-1] == ')' {
 		v, ok = f.Value(col[6 : len(col)-1])
-		return math.Log1p(v), ok
+		return math.Log1p(max(v, 0)), ok
 	}
 	switch col {
 	case "recency_days":

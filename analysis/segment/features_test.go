@@ -115,3 +115,15 @@ func TestFeatureBuilderNegativeTimesFloorDays(t *testing.T) {
 		t.Errorf("days_active %d recency %d tenure %d, want 2, -1, 0", f.DaysActive, f.RecencyDays, f.TenureDays)
 	}
 }
+
+func TestFeatureBuilderSkipTypes(t *testing.T) {
+	b := NewFeatureBuilder(Config{AsOf: 10 * DayMs, SkipTypes: DefaultOutboundTypes})
+	b.Begin(1)
+	b.Add(Event{Time: 0, Channel: "email", Type: "sent"})
+	b.Add(Event{Time: DayMs, Channel: "web", Type: "page_view"})
+	b.Add(Event{Time: 3 * DayMs, Channel: "sms", Type: "delivered"})
+	f := b.Finish()
+	if f.Frequency != 1 || f.FirstSeen != DayMs || f.RecencyDays != 9 || len(f.Channels) != 1 || f.FirstChannel != "web" || f.LastChannel != "web" {
+		t.Errorf("outbound events not skipped: %+v", f)
+	}
+}
