@@ -156,7 +156,7 @@ var DefaultCartTypes = []string{"Product Added", "product_added", "add_to_cart"}
 // FeatureBuilder computes Features from one customer's events at a time:
 // call Begin, then Add for each event in time order, then Finish. The
 // builder is reused across customers and allocates only the Channels slice
-// of each result. It is not safe for concurrent use; use one per goroutine.
+// of each result (and the last step label when Event.Step is empty). It is not safe for concurrent use; use one per goroutine.
 type FeatureBuilder struct {
 	asOf       int64
 	gapMs      int64

@@ -274,14 +274,17 @@ func seedPlusPlus(z []float64, n, d, k int, rng *rand.Rand, cent, dist []float64
 	}
 	for c := 1; c < k; c++ {
 		total := floats.Sum(dist)
-		pick := n - 1
+		pick := -1
 		if total > 0 {
 			u := rng.Float64() * total
 			acc := 0.0
 			for i := 0; i < n; i++ {
+				if dist[i] == 0 {
+					continue
+				}
+				pick = i // the last row with positive weight, should rounding leave acc ≤ u
 				acc += dist[i]
 				if acc > u {
-					pick = i
 					break
 				}
 			}
