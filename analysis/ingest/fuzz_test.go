@@ -224,4 +224,3 @@ func FuzzParseTime(f *testing.F) {
 		}
 	})
 }
-
