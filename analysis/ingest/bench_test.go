@@ -13,7 +13,9 @@ import (
 // benchRows builds n rows in the format of a sample export.
 func benchRows(kind string, n int) []byte {
 	var b bytes.Buffer
-	ts := func(i int) string { return fmt.Sprintf("2026-%02d-%02dT%02d:%02d:%02d", 1+i%6, 1+i%28, i%24, i%60, (i*7)%60) }
+	ts := func(i int) string {
+		return fmt.Sprintf("2026-%02d-%02dT%02d:%02d:%02d", 1+i%6, 1+i%28, i%24, i%60, (i*7)%60)
+	}
 	switch kind {
 	case "crm":
 		b.WriteString("\xEF\xBB\xBFcrm_id,email,phone,first_name,last_name,region,loyalty_tier,loyalty_card,signup_date,consent_email,consent_sms,consent_push,consent_call,updated_at\r\n")
