@@ -267,7 +267,7 @@ func (g *gen) session(b *block, p *person, t int64, app bool, dev int, camp, src
 	}
 	canLogin := p.inCRM && t >= p.signup
 	allowOrder := forced > 0 || t >= p.openUntil
-	m := &segMsg{}
+	m := &b.msg
 	step := func() { m.t += 5000 + int64(r.exp(35000)) }
 	uid := func() string {
 		if logged() {
@@ -276,7 +276,7 @@ func (g *gen) session(b *block, p *person, t int64, app bool, dev int, camp, src
 		return ""
 	}
 	view := func(name, path string, ref string) {
-		var props []byte
+		props := b.pbuf[:0]
 		if !s.app {
 			url := siteURL + path
 			if camp != "" && ref == "" {
@@ -290,11 +290,13 @@ func (g *gen) session(b *block, p *person, t int64, app bool, dev int, camp, src
 			*m = segMsg{typ: "screen", userID: uid(), name: name, camp: camp, src: src, t: m.t, scratch: m.scratch}
 		}
 		g.writeSeg(b, p, s, m)
+		b.pbuf = props[:0]
 		step()
 	}
 	track := func(event string, props []byte) {
 		*m = segMsg{typ: "track", userID: uid(), event: event, props: props, camp: camp, src: src, t: m.t, scratch: m.scratch}
 		g.writeSeg(b, p, s, m)
+		b.pbuf = props[:0]
 		step()
 	}
 	m.t = t
@@ -318,12 +320,12 @@ func (g *gen) session(b *block, p *person, t int64, app bool, dev int, camp, src
 		view("Product", "/product/"+pid, siteURL+"/category/"+cat)
 	}
 	price := round2(r.lognormMean(g.m.value[p.seg], g.m.sigma[p.seg]))
-	track("Product Viewed", appendJSONNum(appendJSONKV(appendJSONKV(nil, "product_id", pid), "category", cat), "price", price, 2))
+	track("Product Viewed", appendJSONNum(appendJSONKV(appendJSONKV(b.pbuf[:0], "product_id", pid), "category", cat), "price", price, 2))
 	for k := r.poisson(beh.prodMean); k > 0; k-- {
 		pid, cat = prod()
 		price = round2(r.lognormMean(g.m.value[p.seg], g.m.sigma[p.seg]))
 		view("Product", "/product/"+pid, siteURL+"/category/"+cat)
-		track("Product Viewed", appendJSONNum(appendJSONKV(appendJSONKV(nil, "product_id", pid), "category", cat), "price", price, 2))
+		track("Product Viewed", appendJSONNum(appendJSONKV(appendJSONKV(b.pbuf[:0], "product_id", pid), "category", cat), "price", price, 2))
 	}
 	endCh := "web"
 	if s.app {
@@ -337,11 +339,11 @@ func (g *gen) session(b *block, p *person, t int64, app bool, dev int, camp, src
 	if forced > 0 {
 		cart = forced
 	}
-	track("Product Added", appendJSONNum(appendJSONNum(appendJSONKV(nil, "product_id", pid), "price", cart, 2), "quantity", 1, 0))
+	track("Product Added", appendJSONNum(appendJSONNum(appendJSONKV(b.pbuf[:0], "product_id", pid), "price", cart, 2), "quantity", 1, 0))
 	ordered := false
 	if forced > 0 || (allowOrder && r.bern(beh.pCheckout)) {
 		view("Cart", "/cart", "")
-		track("Checkout Started", appendJSONKV(appendJSONNum(nil, "value", cart, 2), "currency", "GBP"))
+		track("Checkout Started", appendJSONKV(appendJSONNum(b.pbuf[:0], "value", cart, 2), "currency", "GBP"))
 		if canLogin && !logged() {
 			g.login(b, p, s, m)
 			step()
@@ -350,9 +352,9 @@ func (g *gen) session(b *block, p *person, t int64, app bool, dev int, camp, src
 		if forced > 0 || r.bern(beh.pOrder) {
 			oid := "O" + string(appendHex64(nil, p.newID(g, idOrder)))
 			if src == "sms" {
-				track("Coupon Applied", appendJSONKV(appendJSONKV(nil, "order_id", oid), "coupon", "SMS10"))
+				track("Coupon Applied", appendJSONKV(appendJSONKV(b.pbuf[:0], "order_id", oid), "coupon", "SMS10"))
 			}
-			props := appendJSONKV(nil, "order_id", oid)
+			props := appendJSONKV(b.pbuf[:0], "order_id", oid)
 			props = appendJSONNum(props, "revenue", cart, 2)
 			props = appendJSONKV(props, "currency", "GBP")
 			props = appendJSONNum(props, "products", 1, 0)

@@ -132,6 +132,11 @@ type block struct {
 	buf        [nFiles][]byte
 	rows       [nFiles]int64
 	mal        []malRow
+
+	// Scratch space reused from person to person.
+	msg  segMsg
+	pbuf []byte
+	qbuf []qitem
 }
 
 func (b *block) reset(index int) {
@@ -204,7 +209,8 @@ func Generate(ctx context.Context, dir string, opt Options, progress func(Progre
 	defer cancel()
 	jobs := make(chan int)
 	results := make(chan *block, workers)
-	pool := sync.Pool{New: func() any { return new(block) }}
+	// free recycles blocks so their buffers keep their capacity.
+	free := make(chan *block, 3*workers+1)
 	// tokens bound the blocks in flight (generated but not yet written).
 	tokens := make(chan struct{}, 2*workers)
 	var wg sync.WaitGroup
@@ -213,7 +219,12 @@ func Generate(ctx context.Context, dir string, opt Options, progress func(Progre
 		go func() {
 			defer wg.Done()
 			for bi := range jobs {
-				b := pool.Get().(*block)
+				var b *block
+				select {
+				case b = <-free:
+				default:
+					b = new(block)
+				}
 				b.reset(bi)
 				g.block(b)
 				select {
@@ -259,11 +270,15 @@ func Generate(ctx context.Context, dir string, opt Options, progress func(Progre
 			}
 			delete(pending, next)
 			next++
-			// Planted rows: physical line = 1 (header) + rows before + row index + 1.
+			// Planted rows: physical line = header lines + rows before + row index + 1.
 			for _, m := range nb.mal {
+				head := int64(1)
+				if fileHeaders[m.file] == "" {
+					head = 0
+				}
 				scratch = append(scratch[:0], fileNames[m.file]...)
 				scratch = append(scratch, ',')
-				scratch = strconv.AppendInt(scratch, 2+lines[m.file]+m.row, 10)
+				scratch = strconv.AppendInt(scratch, head+1+lines[m.file]+m.row, 10)
 				scratch = append(scratch, ',')
 				scratch = append(scratch, m.kind...)
 				scratch = append(scratch, '\n')
@@ -286,7 +301,10 @@ func Generate(ctx context.Context, dir string, opt Options, progress func(Progre
 			st.Households += nb.households
 			st.Decisions += nb.decisions
 			st.Malformed += len(nb.mal)
-			pool.Put(nb)
+			select {
+			case free <- nb:
+			default:
+			}
 			<-tokens
 			if progress != nil && (next%64 == 0 || next == nBlocks) {
 				progress(Progress{Persons: st.Persons, Total: opt.Customers, Rows: st.ExportRows, Elapsed: time.Since(start)})

@@ -414,6 +414,8 @@ func (g *gen) simulate(b *block, p *person) {
 			p.q.push(qitem{t: at, kind: kind})
 		}
 	}
+	p.q.items = b.qbuf[:0]
+	defer func() { b.qbuf = p.q.items[:0] }()
 	addProc(kSession, beh.sessRate*p.intent)
 	addProc(kStore, beh.storeRate*math.Sqrt(p.intent))
 	addProc(kCall, beh.callRate)
@@ -431,7 +433,11 @@ func (g *gen) simulate(b *block, p *person) {
 		if p.signup > first {
 			first = p.signup
 		}
-		p.q.push(qitem{t: first + 30*msDay, kind: kLapse, stamp: p.stamp})
+		at := first + 30*msDay
+		if at < periodStart {
+			at = periodStart + msHour + int64(r.intn(int(20*msHour)))
+		}
+		p.q.push(qitem{t: at, kind: kLapse, stamp: p.stamp})
 	}
 	for len(p.q.items) > 0 {
 		it := p.q.pop()
@@ -531,7 +537,7 @@ func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 // decide logs one decision of the campaign engine (trigger index trig: 0
 // cart_abandon, 1 lapse) and plays out its outcome.
 func (g *gen) decide(b *block, p *person, t int64, trig int, cart float64, lastCh string) {
-	if t < p.openUntil || t+7*msDay > periodEnd || t < p.signup {
+	if t < p.openUntil || t+7*msDay > periodEnd || t < p.signup || t < periodStart {
 		return
 	}
 	r := p.r
