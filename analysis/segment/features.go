@@ -1,13 +1,3 @@
-// Package segment computes each customer's behavioural features, evaluates
-// rule segments written in CEL (the Common Expression Language) over those
-// features and the customer's traits and consents, finds behavioural
-// clusters with k-means on standardised features, scores clusterings with
-// the silhouette and the adjusted Rand index, and builds cohort retention
-// matrices by first-event period.
-//
-// The package does no I/O and writes no SQL: the journey scan drives a
-// FeatureBuilder and a CohortBuilder customer by customer, and the store
-// saves segment Definitions by name.
 package segment
 
 import (
