@@ -4,7 +4,75 @@
 //
 // A reader never drops a row silently: every physical row it reads comes
 // back either as a Record or as a *RowError naming the file, line and
-// reason, with the raw text.
+// reason, with the raw text. Blank lines are not rows. A failure that
+// makes the whole file unreadable (no delimiter, a missing required
+// column, an ambiguous date order, a duplicated column name, a read
+// error) is a fatal error whose message names the flag or mapping that
+// fixes it.
+//
+// # Formats
+//
+// CSV: the delimiter (comma, semicolon, tab or pipe) is sniffed from the
+// first 64 KiB by consistent field counts, quotes respected; RFC 4180
+// quoting with fields spanning lines (Line is where the row starts); a
+// UTF-8 BOM and CRLF line ends are accepted. A row with a quote that does
+// not close is rejected on its first line and reading resumes on the next
+// line. A row with invalid UTF-8 is rejected (not repaired), naming the
+// byte; a header that is not UTF-8 is fatal. Rows longer than
+// Options.MaxRowBytes (default 4 MiB) are rejected and skipped without
+// being held in memory; a reject keeps at most 64 KiB of raw text.
+//
+// JSON Lines: one Segment message per line (see segmentReader for the
+// mapping of identify, track, page, screen, alias and group); a line
+// that is not one valid JSON object is rejected.
+//
+// # Kinds
+//
+// Open detects the kind from the header (or a leading '{' for Segment):
+// the sample's exports crm, email, sms, push, call_centre, store,
+// decisions by their column names; eventlog when there is a case column
+// (case:concept:name, case_id, case …) and an activity column
+// (concept:name, activity, event …); otherwise a generic csv whose roles
+// are found from common names (case-insensitive, spaces and dashes read
+// as underscores): time from timestamp, time:timestamp, event_time, time,
+// date …; identifiers from customer_id/user_id (type told by each value's
+// shape), crm_id, email, phone, loyalty_card, anonymous_id, device_id;
+// type from event_type, event, activity …; channel from channel, source,
+// medium; campaign from campaign, utm_campaign, campaign_id; revenue from
+// revenue, amount, value; event_id from event_id, message_id. Columns
+// that play no role are kept as Props (non-empty values only).
+//
+// What each sample export becomes: crm → KindProfile (IDs crm_id, email,
+// phone, loyalty_card, linked "crm record"; traits first_name, last_name,
+// region, loyalty_tier, signup_date; consents from consent_*; Time from
+// updated_at). email/sms/push → KindEvent on channel email/sms/push with
+// the event or status as Type, campaign, and event_id/message_sid as
+// DedupKey. call_centre → channel call_centre, Type "call" (a stable
+// journey step; the reason, outcome, duration_s and agent_id are Props),
+// times in Europe/London, day-first dates inferred from the data.
+// store → channel store, Type "purchase", Revenue = amount, IDs
+// loyalty_card then email linked "till receipt", DedupKey receipt_id.
+// decisions → KindDecision with ctx_* columns as Context (prefix
+// dropped), customer_id typed by shape, DedupKey decision_id. eventlog →
+// KindEvent with the case as a case_id identifier, the activity as Type
+// and channel "process".
+//
+// # Mapping
+//
+// Options.Map and the mapping file name columns explicitly. The mapping
+// file has one "role=column" (or "role: column") per line, # comments
+// and blank lines ignored, plus the settings kind=, date_order=,
+// timezone= and default_channel=. For example:
+//
+//	# shop export
+//	customer = cust
+//	time = EventDate
+//	activity = what
+//	id.shop_ref = ref
+//	date_order = dmy
+//
+// When any identifier role is mapped, only mapped identifier columns are
+// used.
 package ingest
 
 // IDType names a kind of customer identifier. The store keeps one row per
