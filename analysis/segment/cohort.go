@@ -148,8 +148,12 @@ func (b *CohortBuilder) Begin(first int64) {
 	acc.size++
 }
 
-// Event records a qualifying event of the current customer at time t.
+// Event records a qualifying event of the current customer at time t. It
+// panics if no customer has been begun.
 func (b *CohortBuilder) Event(t int64) {
+	if !b.inCustomer {
+		panic("segment: CohortBuilder.Event called before Begin")
+	}
 	b.see(t)
 	p := b.period.index(t) - b.first
 	if p <= 0 {

@@ -174,6 +174,26 @@ func TestKMeansKnown1D(t *testing.T) {
 	}
 }
 
+func TestKMeansDegenerateInputs(t *testing.T) {
+	// Fewer distinct rows than clusters, and a constant column: no panic,
+	// every row assigned, inertia 0.
+	x := mat.NewDense(5, 2, []float64{1, 7, 1, 7, 1, 7, 2, 7, 2, 7})
+	res, err := KMeans(x, KMeansOptions{K: 3, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, s := range res.Sizes {
+		total += s
+	}
+	if total != 5 || res.Inertia != 0 || res.SD[1] != 0 || res.CentroidsOriginal[0][1] != 7 {
+		t.Errorf("sizes %v inertia %v sd %v centroids %v", res.Sizes, res.Inertia, res.SD, res.CentroidsOriginal)
+	}
+	if res.Assign[0] != res.Assign[1] || res.Assign[3] != res.Assign[4] || res.Assign[0] == res.Assign[3] {
+		t.Errorf("assign %v: identical rows split or distinct rows merged", res.Assign)
+	}
+}
+
 func TestKMeansErrors(t *testing.T) {
 	if _, err := KMeans(mat.NewDense(3, 1, []float64{1, math.NaN(), 2}), KMeansOptions{K: 2}); err == nil {
 		t.Error("NaN input accepted")
