@@ -51,6 +51,24 @@ func TestSampleExports(t *testing.T) {
 	for _, r := range rows[1:] {
 		want[r[0]+":"+r[1]] = true
 	}
+	// Every identifier a reader emits, normalised, must be one the
+	// generator lists in truth/identities.csv (id_type, id_value).
+	truthIDs := map[ingest.Identifier]bool{}
+	f, err = os.Open(filepath.Join(dir, "truth", "identities.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := csv.NewReader(f)
+	cr.FieldsPerRecord = -1
+	idRows, err := cr.ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range idRows[1:] {
+		truthIDs[ingest.Identifier{Type: ingest.IDType(r[0]), Value: r[1]}] = true
+	}
+	seenIDs := map[ingest.Identifier]bool{}
 	got := map[string]bool{}
 	for _, name := range sample.ExportFiles() {
 		kind, ok := expectedKinds[name]
@@ -91,6 +109,12 @@ func TestSampleExports(t *testing.T) {
 			if len(rec.IDs) == 0 {
 				t.Errorf("%s:%d: record without identifier", name, rec.Line)
 			}
+			for _, id := range rec.IDs {
+				seenIDs[id] = true
+				if !truthIDs[id] {
+					t.Errorf("%s:%d: identifier %s=%q is not in truth/identities.csv", name, rec.Line, id.Type, id.Value)
+				}
+			}
 		}
 		if recs+rejects != r.RowsRead() {
 			t.Errorf("%s: %d records + %d rejects != %d rows read", name, recs, rejects, r.RowsRead())
@@ -98,6 +122,17 @@ func TestSampleExports(t *testing.T) {
 		if n := st.Rows[name]; n != r.RowsRead() {
 			t.Errorf("%s: read %d rows, generator wrote %d", name, r.RowsRead(), n)
 		}
+	}
+	// Identifiers the truth lists but no record carries can only come
+	// from rejected (planted) rows.
+	unseen := 0
+	for id := range truthIDs {
+		if !seenIDs[id] {
+			unseen++
+		}
+	}
+	if unseen > len(want) {
+		t.Errorf("%d identifiers of truth/identities.csv never appear in a record (only %d rows were rejected)", unseen, len(want))
 	}
 	var missing, extra []string
 	for k := range want {
