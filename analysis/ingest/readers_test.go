@@ -515,3 +515,17 @@ func ExampleNewReader() {
 	fmt.Println(det.Kind, string(det.Delimiter), rec.IDs[0].Type, rec.IDs[0].Value, rec.Time, rec.Channel, rec.Type)
 	// Output: csv ; crm_id C0000001 1770087906000 web signup
 }
+
+func TestSegmentTopLevelChannel(t *testing.T) {
+	in := `{"type":"track","event":"E","anonymousId":"a","channel":"mobile","timestamp":"2026-02-03T04:05:06Z"}` + "\n" +
+		`{"type":"track","event":"E","anonymousId":"a","channel":"browser","context":{"channel":"kiosk"},"timestamp":"2026-02-03T04:05:06Z"}` + "\n" +
+		`{"type":"track","event":"E","anonymousId":"a","timestamp":"2026-02-03T04:05:06Z"}` + "\n"
+	res := mustRead(t, "s.jsonl", in, ingest.Options{})
+	var got []string
+	for _, r := range res.recs {
+		got = append(got, r.Channel)
+	}
+	if strings.Join(got, ",") != "app,kiosk,web" {
+		t.Errorf("channels %v, want app,kiosk,web", got)
+	}
+}

@@ -15,7 +15,8 @@ import (
 // Mapping (see also the package documentation):
 //
 //   - page, screen, track → KindEvent. Channel = context.channel (else
-//     Options.Channel, else "app" for screen or when a device id is
+//     the top-level channel with browser read as web and mobile as app,
+//     else Options.Channel, else "app" for screen or when a device id is
 //     present and "web" otherwise). Type = "page_view" for page,
 //     "screen_view" for screen (the page or screen name is kept in
 //     Props["name"]), the event name for track. Campaign =
@@ -129,9 +130,19 @@ func (r *segmentReader) leaf(path []byte, v string, k jsonKind) {
 		m.receivedAt = v
 	case "originalTimestamp":
 		m.originalTS = v
-	case "context.channel", "channel":
-		if m.channel == "" || string(path) == "context.channel" {
-			m.channel = v
+	case "context.channel":
+		m.channel = v
+	case "channel":
+		// Segment's own top-level channel: browser, mobile or server.
+		if m.channel == "" {
+			switch v {
+			case "browser":
+				m.channel = "web"
+			case "mobile":
+				m.channel = "app"
+			default:
+				m.channel = v
+			}
 		}
 	case "context.campaign.name":
 		m.campaign = v
