@@ -10,7 +10,7 @@
 // the store refuses to commit a file whose counts do not add up.
 //
 // De-duplication: an event with an id of its own (a Segment messageId, an
-// export's event id) is keyed by a 64-bit hash of (channel, id); any other
+// export's event id) is keyed by a 64-bit hash of (channel, id, type); any other
 // row by a hash of its content (kind, identifiers, time, channel, type,
 // campaign, revenue, properties, traits). A key already stored makes the
 // row a duplicate. A file whose SHA-256 matches a source already loaded is
@@ -653,7 +653,10 @@ func (l *Loader) fillEvent(tx *store.WriteTx, e *store.EventIn, r *ingest.Record
 		e.Props = string(b)
 	}
 	if r.DedupKey != "" {
-		e.Dedup = hashStrings("event", r.Channel, r.DedupKey)
+		// The id is combined with the event type: some exports repeat
+		// their id on each status of one message (an SMS sid that is
+		// sent, then delivered, then clicked).
+		e.Dedup = hashStrings("event", r.Channel, r.DedupKey, r.Type)
 	} else {
 		h := newHasher()
 		h.str("event-content")

@@ -579,3 +579,43 @@ func (s *Store) SharedIdentities(ctx context.Context) ([]SharedIdentity, error) 
 	}
 	return out, rows.Err()
 }
+
+// ScanIdentities streams every identity with its customer, in id order.
+func (s *Store) ScanIdentities(ctx context.Context, fn func(*IdentityRef) error) error {
+	rows, err := s.db.QueryContext(ctx, "SELECT id, type, value, customer_id, shared FROM identities ORDER BY id")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r := &IdentityRef{}
+		if err := rows.Scan(&r.ID, &r.Type, &r.Value, &r.Customer, &r.Shared); err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ScanLinks streams every link between two identities (a < b) with the
+// reason and place of its first evidence.
+func (s *Store) ScanLinks(ctx context.Context, fn func(a, b int64, reason string) error) error {
+	rows, err := s.db.QueryContext(ctx, "SELECT a, b, reason FROM links ORDER BY a, b")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var a, b int64
+	var reason string
+	for rows.Next() {
+		if err := rows.Scan(&a, &b, &reason); err != nil {
+			return err
+		}
+		if err := fn(a, b, reason); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

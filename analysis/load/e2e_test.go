@@ -1,0 +1,356 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/journeyworkbench/workbench/analysis/ingest"
+	"github.com/journeyworkbench/workbench/analysis/store"
+	"github.com/journeyworkbench/workbench/sample"
+)
+
+var (
+	sampleOnce sync.Once
+	sampleDir  string
+	sampleErr  error
+)
+
+// defaultSample generates the built-in sample (5,000 customers, seed 42)
+// once per test binary.
+func defaultSample(t *testing.T) string {
+	t.Helper()
+	sampleOnce.Do(func() {
+		sampleDir, sampleErr = os.MkdirTemp("", "wb-sample-")
+		if sampleErr == nil {
+			_, sampleErr = sample.Generate(context.Background(), sampleDir, sample.DefaultOptions(), nil)
+		}
+	})
+	if sampleErr != nil {
+		t.Fatal(sampleErr)
+	}
+	return sampleDir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if loadedSt != nil {
+		loadedSt.Close()
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(filepath.Join(sampleDir, "..", filepath.Base(sampleDir)+".db"+suffix))
+		}
+	}
+	if sampleDir != "" {
+		os.RemoveAll(sampleDir)
+	}
+	os.Exit(code)
+}
+
+func exports(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.*"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no exports in %s: %v", dir, err)
+	}
+	return files
+}
+
+var (
+	loadedOnce sync.Once
+	loadedSt   *store.Store
+	loadedReps []Report
+	loadedErr  error
+)
+
+// loadedSample loads the default sample into a store, once per test
+// binary (the tests sharing it add no identifiers).
+func loadedSample(t *testing.T) (*store.Store, []Report) {
+	t.Helper()
+	dir := defaultSample(t)
+	loadedOnce.Do(func() {
+		loadedSt, loadedErr = store.Open(filepath.Join(dir, "..", filepath.Base(dir)+".db"))
+		if loadedErr != nil {
+			return
+		}
+		l := New(loadedSt)
+		files, _ := filepath.Glob(filepath.Join(dir, "*.*"))
+		for _, f := range files {
+			rep, err := l.Load(context.Background(), f, ingest.Options{}, nil)
+			if err != nil {
+				loadedErr = fmt.Errorf("load %s: %w", f, err)
+				return
+			}
+			loadedReps = append(loadedReps, rep)
+		}
+	})
+	if loadedErr != nil {
+		t.Fatal(loadedErr)
+	}
+	return loadedSt, loadedReps
+}
+
+// TestSampleEndToEnd loads every export of the default sample without
+// flags and checks: each file's kind is detected; read = loaded + rejected
+// + duplicate for every source; the rejects are exactly the planted
+// malformed rows of truth/malformed.csv, each with a reason; the store is
+// consistent; a second load adds nothing; and a copy of a file with one
+// new row adds exactly that row.
+func TestSampleEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	dir := defaultSample(t)
+	st, reps := loadedSample(t)
+	wantKind := map[string]string{
+		"crm_customers.csv": ingest.KindCRM, "web_events.jsonl": ingest.KindSegment, "app_events.jsonl": ingest.KindSegment,
+		"email_events.csv": ingest.KindEmail, "sms_events.csv": ingest.KindSMS, "push_events.tsv": ingest.KindPush,
+		"call_centre.csv": ingest.KindCallCentre, "store_transactions.csv": ingest.KindStore, "decisions.csv": ingest.KindDecisions,
+	}
+	for _, r := range reps {
+		s := r.Source
+		if want := wantKind[s.Name]; s.Kind != want {
+			t.Errorf("%s detected as %q, want %q", s.Name, s.Kind, want)
+		}
+		if s.Read != s.Loaded+s.Rejected+s.Duplicate || s.Read == 0 {
+			t.Errorf("%s: read %d != loaded %d + rejected %d + duplicate %d", s.Name, s.Read, s.Loaded, s.Rejected, s.Duplicate)
+		}
+		t.Logf("%-24s %-12s read %6d loaded %6d rejected %3d duplicate %d", s.Name, s.Kind, s.Read, s.Loaded, s.Rejected, s.Duplicate)
+	}
+	truth, err := sample.ReadTruth(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	for _, m := range truth.Malformed {
+		want[fmt.Sprintf("%s:%d", m.File, m.Line)] = true
+	}
+	rejects, err := st.Rejects(ctx, 0, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, r := range rejects {
+		k := fmt.Sprintf("%s:%d", r.File, r.Line)
+		got[k] = true
+		if !want[k] {
+			t.Errorf("rejected a row that is not planted malformed: %s (%s) %q", k, r.Reason, r.Raw)
+		}
+		if len(r.Reason) < 8 {
+			t.Errorf("%s: reason %q is not readable", k, r.Reason)
+		}
+	}
+	for k := range want {
+		if !got[k] {
+			t.Errorf("planted malformed row %s was not rejected", k)
+		}
+	}
+	if len(rejects) != len(truth.Malformed) {
+		t.Errorf("%d rejects, %d planted malformed rows", len(rejects), len(truth.Malformed))
+	}
+	checkConsistent(t, st)
+
+	// A second load adds zero rows.
+	before, _ := st.Totals(ctx)
+	l := New(st)
+	for _, f := range exports(t, dir) {
+		rep, err := l.Load(ctx, f, ingest.Options{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.AlreadyLoaded {
+			t.Errorf("%s: second load was not recognised as already loaded", f)
+		}
+	}
+	after, _ := st.Totals(ctx)
+	if before != after {
+		t.Errorf("second load changed the totals: %+v -> %+v", before, after)
+	}
+
+	// A copy of the email log with one new row: every other row is a
+	// duplicate (the planted bad rows too, as the same raw text).
+	src, err := os.ReadFile(filepath.Join(dir, "email_events.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(src), "\n")
+	extra := strings.Replace(lines[1], ",", "-copy,", 1) // a new event_id
+	cp := filepath.Join(t.TempDir(), "email_events_again.csv")
+	if err := os.WriteFile(cp, append(src, extra...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := l.Load(ctx, cp, ingest.Options{Kind: ingest.KindEmail}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rep.Source; s.Loaded != 1 || s.Rejected != 0 || s.Duplicate != s.Read-1 {
+		t.Errorf("copy with one new row: read %d loaded %d rejected %d duplicate %d; want 1 loaded, the rest duplicates",
+			s.Read, s.Loaded, s.Rejected, s.Duplicate)
+	}
+	checkConsistent(t, st)
+}
+
+// TestStitchingAgainstTruth measures stitching against the sample's ground
+// truth. Over the identifiers of truth/identities.csv that belong to one
+// person (a household's shared email belongs to several and is left out:
+// the guard keeps it as a customer of its own, by design), a pair of
+// identifiers is "same customer" when the store gives them one customer
+// and truly "same person" when the truth gives them one person:
+//
+//	precision = |pairs same customer ∧ same person| / |pairs same customer|
+//	recall    = |pairs same customer ∧ same person| / |pairs same person|
+//
+// counted exactly from contingency tables (Σ C(n,2) over cells, rows and
+// columns). The sample also holds identifiers that no row ever links to
+// the rest of their person (a cookie that never logs in, a phone only in
+// the call-centre log): no stitcher can merge those, so recall is also
+// measured against the linkable truth — pairs of one person joined by a
+// path of links (rows that showed two identifiers together) whose every
+// identifier belongs to that person. Precision must be ≥ 0.999, linkable
+// recall ≥ 0.99, and no customer may hold two persons.
+func TestStitchingAgainstTruth(t *testing.T) {
+	ctx := context.Background()
+	dir := defaultSample(t)
+	st, _ := loadedSample(t)
+	truth, err := sample.ReadTruth(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type key struct{ typ, val string }
+	person := map[key]string{}
+	sharedTruth := map[key]bool{}
+	for _, id := range truth.Identities {
+		k := key{id.Type, id.Value}
+		if id.Shared {
+			sharedTruth[k] = true
+		}
+		if p, ok := person[k]; ok && p != id.PersonID {
+			sharedTruth[k] = true
+		}
+		person[k] = id.PersonID
+	}
+	cust := map[key]int64{}
+	keyOf := map[int64]key{}
+	storeShared := map[key]bool{}
+	var unknown int
+	err = st.ScanIdentities(ctx, func(r *store.IdentityRef) error {
+		k := key{r.Type, r.Value}
+		cust[k] = r.Customer
+		keyOf[r.ID] = k
+		storeShared[k] = r.Shared
+		if _, ok := person[k]; !ok {
+			unknown++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if unknown > 0 {
+		t.Errorf("%d stored identifiers are not in the truth", unknown)
+	}
+	// Linkable truth: union-find over links within one person.
+	parent := map[key]key{}
+	var find func(k key) key
+	find = func(k key) key {
+		p, ok := parent[k]
+		if !ok || p == k {
+			return k
+		}
+		r := find(p)
+		parent[k] = r
+		return r
+	}
+	err = st.ScanLinks(ctx, func(a, b int64, _ string) error {
+		ka, kb := keyOf[a], keyOf[b]
+		if sharedTruth[ka] || sharedTruth[kb] || person[ka] != person[kb] {
+			return nil
+		}
+		ra, rb := find(ka), find(kb)
+		if ra != rb {
+			parent[ra] = rb
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs := func(n int64) float64 { return float64(n) * float64(n-1) / 2 }
+	sumPairs := func(m map[string]int64) (s float64) {
+		for _, n := range m {
+			s += pairs(n)
+		}
+		return s
+	}
+	cell, perCust, perPerson := map[string]int64{}, map[string]int64{}, map[string]int64{}
+	linkCell, perLinkable := map[string]int64{}, map[string]int64{}
+	personsOf := map[int64]map[string]bool{}
+	missing, n := 0, 0
+	for k, p := range person {
+		if sharedTruth[k] {
+			continue
+		}
+		c, ok := cust[k]
+		if !ok {
+			missing++
+			continue
+		}
+		n++
+		cs := fmt.Sprint(c)
+		comp := fmt.Sprint(find(k))
+		cell[cs+"|"+p]++
+		perCust[cs]++
+		perPerson[p]++
+		linkCell[cs+"|"+comp]++
+		perLinkable[comp]++
+		if personsOf[c] == nil {
+			personsOf[c] = map[string]bool{}
+		}
+		personsOf[c][p] = true
+	}
+	if missing > 0 {
+		t.Errorf("%d truth identifiers are not in the store", missing)
+	}
+	tp := sumPairs(cell)
+	precision, recall := tp/sumPairs(perCust), tp/sumPairs(perPerson)
+	linkRecall := sumPairs(linkCell) / sumPairs(perLinkable)
+	t.Logf("stitching over %d identifiers: precision %.5f, recall %.5f over all true pairs, %.5f over linkable pairs (%.0f of %.0f true pairs are linkable)",
+		n, precision, recall, linkRecall, sumPairs(perLinkable), sumPairs(perPerson))
+	if precision < 0.999 {
+		t.Errorf("precision %.5f < 0.999", precision)
+	}
+	if linkRecall < 0.99 {
+		t.Errorf("recall over linkable pairs %.5f < 0.99", linkRecall)
+	}
+	var multi []string
+	for c, ps := range personsOf {
+		if len(ps) > 1 {
+			var names []string
+			for p := range ps {
+				names = append(names, p)
+			}
+			sort.Strings(names)
+			multi = append(multi, fmt.Sprintf("customer %d: %v", c, names))
+		}
+	}
+	if len(multi) > 0 {
+		sort.Strings(multi)
+		t.Errorf("%d customers hold more than one person, e.g. %s", len(multi), multi[0])
+	}
+	// The guard marks no single-person identifier as shared.
+	var falseShared, sharedMarked int
+	for k, sh := range storeShared {
+		if sh && !sharedTruth[k] {
+			falseShared++
+		}
+		if sh && sharedTruth[k] {
+			sharedMarked++
+		}
+	}
+	t.Logf("guard: %d of %d household emails marked shared, %d single-person identifiers marked shared", sharedMarked, len(sharedTruth), falseShared)
+	if falseShared > 0 {
+		t.Errorf("%d identifiers marked shared that belong to one person", falseShared)
+	}
+}
