@@ -16,12 +16,15 @@ import (
 
 // Options configure one generation run.
 type Options struct {
-	// Customers is the number of persons in the world (≥ 1).
+	// Customers is the number of persons in the world, 1 to MaxCustomers.
 	Customers int
 	// Seed selects the world: the same seed and size give byte-identical
 	// files.
 	Seed int64
 }
+
+// MaxCustomers is the largest world: CRM ids have 7 digits.
+const MaxCustomers = 9_999_999
 
 // DefaultOptions are the built-in sample: 5,000 customers, seed 42.
 func DefaultOptions() Options { return Options{Customers: 5000, Seed: 42} }
@@ -160,8 +163,8 @@ func (b *block) reset(index int) {
 // stays bounded by the blocks in flight whatever the number of customers.
 func Generate(ctx context.Context, dir string, opt Options, progress func(Progress)) (Stats, error) {
 	start := time.Now()
-	if opt.Customers < 1 {
-		return Stats{}, fmt.Errorf("sample: customers must be at least 1, got %d", opt.Customers)
+	if opt.Customers < 1 || opt.Customers > MaxCustomers {
+		return Stats{}, fmt.Errorf("sample: customers must be between 1 and %d, got %d", MaxCustomers, opt.Customers)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "truth"), 0o755); err != nil {
 		return Stats{}, fmt.Errorf("sample: create output directory: %w", err)
