@@ -179,23 +179,34 @@ func (p *jsonScanner) str() (string, bool) {
 	s := p.s
 	p.i++
 	st := p.i
-	for p.i < len(s) {
-		c := s[p.i]
-		if c == '"' {
-			v := s[st:p.i]
+	i := p.i
+	for i < len(s) && !strStop[s[i]] {
+		i++
+	}
+	p.i = i
+	if i < len(s) {
+		switch c := s[i]; {
+		case c == '"':
 			p.i++
-			return v, true
-		}
-		if c == '\\' {
+			return s[st:i], true
+		case c == '\\':
 			return p.strEscaped(st)
-		}
-		if c < 0x20 {
+		default:
 			return "", p.fail("control character in a string")
 		}
-		p.i++
 	}
 	return "", p.fail("")
 }
+
+// strStop marks the bytes that end the fast scan of a string: the quote,
+// the backslash and the control characters.
+var strStop = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return
+}()
 
 func (p *jsonScanner) strEscaped(st int) (string, bool) {
 	s := p.s
