@@ -145,6 +145,12 @@ func (r Report) Result(name string) (Result, bool) {
 // resample (obp resamples round terms already divided by the full-sample
 // mean weight), so the interval reflects the ratio's whole variability.
 // All estimators share the same resamples.
+//
+// As in obp, the reward model q̂ is held fixed across resamples (it is not
+// refitted), so DM's interval reflects only which rounds were logged, not
+// the model's own estimation error: read a narrow DM interval with care.
+// The doubly robust intervals are much less affected, because their
+// importance-weighted correction term carries the model's error.
 func Evaluate(log *Log, actionDist, estimatedRewards []float64, opts Options) (Report, error) {
 	ests := opts.Estimators
 	if ests == nil {
