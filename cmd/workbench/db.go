@@ -88,3 +88,24 @@ func fmtTime(ms int64) string {
 	}
 	return time.UnixMilli(ms).UTC().Format("2006-01-02 15:04:05")
 }
+
+// parseFlagsAnywhere is parseFlags that also accepts flags after the
+// positional arguments (`workbench profile ID --events 10`); it returns
+// the positional arguments. "--" ends flag parsing.
+func parseFlagsAnywhere(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if len(args) > 0 && len(rest) < len(args) && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}

@@ -77,10 +77,11 @@ func runLoad(c *command, args []string, stdout, stderr io.Writer) error {
 	channel := fs.String("channel", "", "channel of a generic file's events when it has no channel column")
 	maxPersons := fs.Int("max-persons", 1, "an identifier linked to more than this many persons is kept out of stitching")
 	quiet := fs.Bool("quiet", false, "no progress line on stderr")
-	if err := parseFlags(fs, args); err != nil {
+	pos, err := parseFlagsAnywhere(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
+	if len(pos) == 0 {
 		return fmt.Errorf("%w: name at least one file or directory to load", errUsage)
 	}
 	if *maxPersons < 1 {
@@ -97,7 +98,7 @@ func runLoad(c *command, args []string, stdout, stderr io.Writer) error {
 		}
 		opt.Location = loc
 	}
-	files, notes, err := expandLoadArgs(fs.Args())
+	files, notes, err := expandLoadArgs(pos)
 	if err != nil {
 		return err
 	}
