@@ -155,3 +155,36 @@ func TestSampleExports(t *testing.T) {
 		t.Errorf("the sample planted no malformed rows; the test checks nothing")
 	}
 }
+
+// BenchmarkSampleExports reads every export of a generated 2,000-customer
+// sample and reports the rows per second over all of them.
+func BenchmarkSampleExports(b *testing.B) {
+	dir := b.TempDir()
+	if _, err := sample.Generate(context.Background(), dir, sample.Options{Customers: 2000, Seed: 42}, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var rows, bytes int64
+	for i := 0; i < b.N; i++ {
+		for _, name := range sample.ExportFiles() {
+			r, _, err := ingest.Open(filepath.Join(dir, name), ingest.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for {
+				_, err := r.Next()
+				if err == io.EOF {
+					break
+				}
+				var re *ingest.RowError
+				if err != nil && !errors.As(err, &re) {
+					b.Fatal(err)
+				}
+			}
+			rows += r.RowsRead()
+			bytes += r.BytesRead()
+		}
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(bytes)/b.Elapsed().Seconds()/1e6, "MB/s")
+}
