@@ -11,11 +11,12 @@ import (
 //   - email: surrounding space trimmed, lower-cased; it must have one @
 //     with a non-empty local part and a domain containing a dot, and no
 //     spaces;
-//   - phone: E.164. Spaces, dashes, dots and brackets are removed; a
+//   - phone: E.164. Spaces, dashes, dots and brackets (and a "(0)"
+//     after a country code) are removed; a
 //     leading + keeps the country code, a leading 00 becomes +, a single
 //     leading 0 is a UK national number (+44 and the rest); bare digits
 //     are taken to start with the country code. The result must have 8 to
-//     15 digits;
+//     15 digits (a UK number 9 or 10 after +44);
 //   - every other type: surrounding space trimmed, non-empty.
 func NormalizeID(t IDType, v string) (string, error) {
 	v = strings.TrimSpace(v)
@@ -49,6 +50,12 @@ func normEmail(v string) (string, error) {
 }
 
 func normPhone(v string) (string, error) {
+	orig := v
+	// "+44 (0)7700 900123": the bracketed trunk 0 is not dialled after
+	// the country code.
+	if strings.HasPrefix(v, "+") {
+		v = strings.Replace(v, "(0)", "", 1)
+	}
 	var buf [32]byte
 	n := 0
 	plus := false
@@ -57,7 +64,7 @@ func normPhone(v string) (string, error) {
 		switch {
 		case isDigit(c):
 			if n == len(buf) {
-				return "", errors.New("invalid phone " + strconv.Quote(v) + ": too many digits")
+				return "", errors.New("invalid phone " + strconv.Quote(orig) + ": too many digits")
 			}
 			buf[n] = c
 			n++
@@ -65,7 +72,7 @@ func normPhone(v string) (string, error) {
 			plus = true
 		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '\t':
 		default:
-			return "", errors.New("invalid phone " + strconv.Quote(v) + ": unexpected character " + strconv.QuoteRune(rune(c)))
+			return "", errors.New("invalid phone " + strconv.Quote(orig) + ": unexpected character " + strconv.QuoteRune(rune(c)))
 		}
 	}
 	d := buf[:n]
@@ -83,10 +90,13 @@ func normPhone(v string) (string, error) {
 		out = "+" + string(d)
 	}
 	if k := len(out) - 1; k < 8 || k > 15 {
-		return "", errors.New("invalid phone " + strconv.Quote(v) + ": E.164 numbers have 8 to 15 digits")
+		return "", errors.New("invalid phone " + strconv.Quote(orig) + ": E.164 numbers have 8 to 15 digits")
+	}
+	if strings.HasPrefix(out, "+44") && (len(out)-3 < 9 || len(out)-3 > 10) {
+		return "", errors.New("invalid phone " + strconv.Quote(orig) + ": a UK number has 9 or 10 digits after +44 (or 10 or 11 starting with 0)")
 	}
 	if out[1] == '0' {
-		return "", errors.New("invalid phone " + strconv.Quote(v) + ": a country code cannot start with 0")
+		return "", errors.New("invalid phone " + strconv.Quote(orig) + ": a country code cannot start with 0")
 	}
 	return out, nil
 }

@@ -168,7 +168,7 @@ func newReader(r io.Reader, name string, opt Options, c io.Closer) (Reader, *Det
 	trimmed := bytes.TrimLeft(sample, " \t\r\n")
 	isJSON := len(trimmed) > 0 && trimmed[0] == '{'
 	if opt.Kind == KindSegment || (opt.Kind == "" && isJSON) {
-		sr := newSegmentReader(br, name, opt, order)
+		sr := newSegmentReader(br, name, opt)
 		sr.c = c
 		sr.bom = int64(bom)
 		return sr, sr.detected(), nil

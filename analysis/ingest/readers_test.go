@@ -472,6 +472,8 @@ func TestNormalizeID(t *testing.T) {
 		{ingest.IDPhone, "+44 7700 900123", "+447700900123", false},
 		{ingest.IDPhone, "0044 (7700) 900-123", "+447700900123", false},
 		{ingest.IDPhone, "+1 415 555 0100", "+14155550100", false},
+		{ingest.IDPhone, "+44 (0)7700 900123", "+447700900123", false},
+		{ingest.IDPhone, "0712345", "", true},
 		{ingest.IDPhone, "12ab", "", true},
 		{ingest.IDPhone, "+44", "", true},
 		{ingest.IDCRM, " C0001234 ", "C0001234", false},
@@ -527,5 +529,15 @@ func TestSegmentTopLevelChannel(t *testing.T) {
 	}
 	if strings.Join(got, ",") != "app,kiosk,web" {
 		t.Errorf("channels %v, want app,kiosk,web", got)
+	}
+}
+
+// TestMappedColumnNotReused: a column mapped to one role is not also
+// taken by another role's default names.
+func TestMappedColumnNotReused(t *testing.T) {
+	in := "event,timestamp,kind\nC0000001,2026-02-03T04:05:06Z,visit\n"
+	res := mustRead(t, "x.csv", in, ingest.Options{Map: map[string]string{"customer": "event", "type": "kind"}})
+	if r := res.recs[0]; ids(r) != "crm_id=C0000001" || r.Type != "visit" {
+		t.Errorf("%+v", r)
 	}
 }

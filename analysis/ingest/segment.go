@@ -62,7 +62,7 @@ type segMsg struct {
 	props, traits                                                    []kv
 }
 
-func newSegmentReader(br *bufio.Reader, name string, opt Options, order byte) *segmentReader {
+func newSegmentReader(br *bufio.Reader, name string, opt Options) *segmentReader {
 	return &segmentReader{lr: newLineReader(br, opt.MaxRowBytes), file: name, opt: opt, intern: map[string]string{}}
 }
 

@@ -123,7 +123,7 @@ func (h *header) find(cands ...string) int {
 
 // resolve returns the column of role: the mapped column if opt.Map names
 // one (an error if it is not in the header), else the first candidate
-// present, else -1.
+// present that no other role has taken, else -1.
 func (h *header) resolve(m map[string]string, role string, cands ...string) (int, error) {
 	if col, ok := m[role]; ok {
 		i := -1
@@ -142,11 +142,13 @@ func (h *header) resolve(m map[string]string, role string, cands ...string) (int
 		h.take(role, i)
 		return i, nil
 	}
-	i := h.find(cands...)
-	if i >= 0 {
-		h.take(role, i)
+	for _, c := range cands {
+		if i, ok := h.norm[normName(c)]; ok && !h.used[i] {
+			h.take(role, i)
+			return i, nil
+		}
 	}
-	return i, nil
+	return -1, nil
 }
 
 func (h *header) take(role string, i int) {
