@@ -252,3 +252,53 @@ func TestScanCancelled(t *testing.T) {
 		t.Error("scan of a cancelled context succeeded")
 	}
 }
+
+// TestVariantsBounded: with room for 10 variants (a true count above 3000/11 is guaranteed to be tracked), the frequent ones are
+// still found and their true counts lie within the reported error bounds.
+func TestVariantsBounded(t *testing.T) {
+	var evs []ev
+	truth := map[string]int64{}
+	c := int64(0)
+	add := func(types string) {
+		c++
+		evs = append(evs, seq(c, types)...)
+		truth[strings.ReplaceAll(types, " ", " → ")]++
+	}
+	for i := 0; i < 3000; i++ { // more than one chunk, so two workers merge
+		switch {
+		case i%3 == 0:
+			add("a b c")
+		case i%5 == 1:
+			add("a c")
+		default:
+			add("u" + itoa(i) + " v") // unique
+		}
+	}
+	d := build(t, evs)
+	for _, w := range []int{1, 2} {
+		v := NewVariantsBounded(2, 10)
+		if err := Scan(context.Background(), d, Query{Workers: w}, v); err != nil {
+			t.Fatal(err)
+		}
+		r := v.Result()
+		if r.Exact || r.Journeys != 3000 {
+			t.Fatalf("workers %d: exact %v journeys %d; want inexact, 3000", w, r.Exact, r.Journeys)
+		}
+		if len(r.Variants) != 2 || r.Variants[0].String() != "a → b → c" || r.Variants[1].String() != "a → c" {
+			t.Fatalf("workers %d: top variants %v", w, r.Variants)
+		}
+		for _, x := range r.Variants {
+			tr := truth[x.String()]
+			if tr > x.Journeys || tr < x.Journeys-x.Error {
+				t.Errorf("workers %d: %s true count %d outside [%d, %d]", w, x, tr, x.Journeys-x.Error, x.Journeys)
+			}
+		}
+	}
+	v := NewVariantsBounded(0, 1000)
+	if err := Scan(context.Background(), d, Query{}, v); err != nil {
+		t.Fatal(err)
+	}
+	if r := v.Result(); !r.Exact || r.Variants[0].Journeys != 1000 || r.Variants[0].Error != 0 || r.Distinct != len(truth) {
+		t.Errorf("unbounded: %+v", r.Variants[0])
+	}
+}

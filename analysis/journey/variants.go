@@ -10,19 +10,35 @@ import (
 // journey (a case) is its sequence of step labels; two journeys share a
 // variant when the sequences are equal. Coverage of a variant is its
 // journeys / all journeys.
+//
+// Memory is bounded: the accumulator tracks at most 2×MaxDistinct
+// variants. When the table fills up it keeps the MaxDistinct most frequent
+// and forgets the rest, raising a floor to the largest count forgotten (the
+// Space-Saving scheme of Metwally et al., 2005, in batches); a variant
+// admitted later starts at the floor. Counts are then upper bounds with an
+// error bound (Variant.Error): the true count lies in [Journeys − Error,
+// Journeys], and every variant whose true count exceeds the floor is
+// tracked. Results are exact (Exact true, Error 0) whenever no more than
+// 2×MaxDistinct distinct variants occur in a worker's share of the data.
 type Variants struct {
 	scope    *Scope
 	top      int
+	max      int
+	floor    int64
 	tab      variantTable
 	journeys int64
 	custs    int64
 }
+
+// DefaultMaxVariants is the MaxDistinct of NewVariants.
+const DefaultMaxVariants = 1 << 18
 
 type variantAcc struct {
 	journeys  int64
 	customers int64
 	last      int64 // last customer counted (customers of a fork arrive once each)
 	dur       int64 // Σ journey durations, ms
+	err       int64 // count may exceed the true count by at most err
 }
 
 // variantTable is an open-addressing hash table from step sequences to
@@ -73,6 +89,17 @@ func (t *variantTable) find(steps []int32, h uint64) *variantAcc {
 	}
 }
 
+// slotOf is the entry index of steps (which must be present).
+func (t *variantTable) slotOf(steps []int32, h uint64) int32 {
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		e := t.slots[i]
+		if t.hash[e-1] == h && slices.Equal(t.steps(int(e-1)), steps) {
+			return e - 1
+		}
+	}
+}
+
 func (t *variantTable) grow() {
 	n := max(1024, 2*len(t.slots))
 	t.slots = make([]int32, n)
@@ -87,20 +114,51 @@ func (t *variantTable) grow() {
 }
 
 // NewVariants returns an accumulator that reports the top most frequent
-// variants (all of them when top ≤ 0).
-func NewVariants(top int) *Variants { return &Variants{top: top} }
+// variants (all of them when top ≤ 0), tracking at most
+// DefaultMaxVariants of them exactly.
+func NewVariants(top int) *Variants { return &Variants{top: top, max: DefaultMaxVariants} }
+
+// NewVariantsBounded is NewVariants with another bound on the distinct
+// variants tracked (see Variants); maxDistinct ≤ 0 means no bound.
+func NewVariantsBounded(top, maxDistinct int) *Variants {
+	return &Variants{top: top, max: maxDistinct}
+}
+
+// prune keeps the v.max most frequent variants when the table holds
+// 2×v.max of them (ties kept by smaller hash, then first seen).
+func (v *Variants) prune() {
+	if v.max <= 0 || len(v.tab.accs) < 2*v.max {
+		return
+	}
+	idx := make([]int, len(v.tab.accs))
+	for i := range idx {
+		idx[i] = i
+	}
+	t := &v.tab
+	slices.SortStableFunc(idx, func(a, b int) int {
+		return cmp.Or(cmp.Compare(t.accs[b].journeys, t.accs[a].journeys), cmp.Compare(t.hash[a], t.hash[b]))
+	})
+	for _, i := range idx[v.max:] {
+		v.floor = max(v.floor, t.accs[i].journeys)
+	}
+	var nt variantTable
+	for _, i := range idx[:v.max] {
+		*nt.find(t.steps(i), t.hash[i]) = t.accs[i]
+	}
+	v.tab = nt
+}
 
 // Begin records the scan's labels.
 func (v *Variants) Begin(s *Scope) error {
 	v.scope = s
 	v.tab = variantTable{}
-	v.journeys, v.custs = 0, 0
+	v.journeys, v.custs, v.floor = 0, 0, 0
 	return nil
 }
 
 // Fork returns an empty accumulator.
 func (v *Variants) Fork() Accumulator {
-	return &Variants{scope: v.scope, top: v.top}
+	return &Variants{scope: v.scope, top: v.top, max: v.max}
 }
 
 // Customer adds the customer's journeys.
@@ -113,6 +171,9 @@ func (v *Variants) Customer(c *Customer) {
 		}
 		v.journeys++
 		a := v.tab.find(j.Steps, hashSteps(j.Steps))
+		if a.journeys == 0 && v.floor > 0 {
+			a.journeys, a.err = v.floor, v.floor
+		}
 		a.journeys++
 		a.dur += j.Times[len(j.Times)-1] - j.Times[0]
 		if a.last != int64(c.Index) {
@@ -120,6 +181,7 @@ func (v *Variants) Customer(c *Customer) {
 			a.customers++
 		}
 	}
+	v.prune()
 }
 
 // Merge adds another fork's counts.
@@ -127,17 +189,38 @@ func (v *Variants) Merge(o Accumulator) {
 	f := o.(*Variants)
 	v.journeys += f.journeys
 	v.custs += f.custs
-	if len(v.tab.accs) == 0 {
-		v.tab = f.tab
+	if len(v.tab.accs) == 0 && v.floor == 0 {
+		v.tab, v.floor = f.tab, f.floor
 		return
 	}
+	// A variant missing from one side may have up to that side's floor
+	// there.
+	n := len(v.tab.accs)
+	matched := make([]bool, n)
 	for i := range f.tab.accs {
 		b := &f.tab.accs[i]
 		a := v.tab.find(f.tab.steps(i), f.tab.hash[i])
+		k := int(v.tab.slotOf(f.tab.steps(i), f.tab.hash[i]))
+		if k < n {
+			matched[k] = true
+		} else {
+			a.journeys, a.err = v.floor, v.floor
+		}
 		a.journeys += b.journeys
+		a.err += b.err
 		a.customers += b.customers
 		a.dur += b.dur
 	}
+	if f.floor > 0 {
+		for k := 0; k < n; k++ {
+			if !matched[k] {
+				v.tab.accs[k].journeys += f.floor
+				v.tab.accs[k].err += f.floor
+			}
+		}
+	}
+	v.floor += f.floor
+	v.prune()
 }
 
 // Variant is one variant with its frequency.
@@ -153,13 +236,21 @@ type Variant struct {
 	// MeanDuration is the mean of (last step time − first step time), in
 	// seconds.
 	MeanDuration float64 `json:"mean_duration_seconds"`
+	// Error bounds Journeys from above when the result is not exact: the
+	// true count is in [Journeys − Error, Journeys]. Customers and
+	// MeanDuration then cover the journeys counted since the variant was
+	// last admitted.
+	Error int64 `json:"error,omitempty"`
 }
 
 // VariantsResult is the top variants.
 type VariantsResult struct {
 	Journeys  int64 `json:"journeys"`
 	Customers int64 `json:"customers"`
-	Distinct  int   `json:"distinct"`
+	// Distinct is the number of distinct variants (tracked variants when
+	// not Exact).
+	Distinct int  `json:"distinct"`
+	Exact    bool `json:"exact"`
 	// Other is the number of journeys whose variant is not listed.
 	Other    int64     `json:"other_journeys"`
 	Variants []Variant `json:"variants"`
@@ -168,7 +259,7 @@ type VariantsResult struct {
 // Result lists the variants by journeys (descending), ties by the step
 // sequence compared label by label.
 func (v *Variants) Result() VariantsResult {
-	r := VariantsResult{Journeys: v.journeys, Customers: v.custs, Distinct: len(v.tab.accs)}
+	r := VariantsResult{Journeys: v.journeys, Customers: v.custs, Distinct: len(v.tab.accs), Exact: v.floor == 0}
 	type kv struct {
 		steps []string
 		a     *variantAcc
@@ -210,7 +301,8 @@ func (v *Variants) Result() VariantsResult {
 			Rank: i + 1, Steps: e.steps, Journeys: e.a.journeys, Customers: e.a.customers,
 			Coverage:     float64(e.a.journeys) / float64(v.journeys),
 			Cumulative:   float64(cum) / float64(v.journeys),
-			MeanDuration: float64(e.a.dur) / float64(e.a.journeys) / 1000,
+			MeanDuration: float64(e.a.dur) / float64(max(1, e.a.journeys-e.a.err)) / 1000,
+			Error:        e.a.err,
 		})
 	}
 	r.Other = v.journeys - cum
