@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/journeyworkbench/workbench/analysis/ingest"
@@ -158,15 +160,14 @@ func TestLoadStitchAndAccounting(t *testing.T) {
 	checkConsistent(t, st)
 }
 
+// idSet lists a profile's identifiers as sorted "type:value" words.
 func idSet(p *store.Profile) string {
-	s := ""
+	var s []string
 	for _, x := range p.Identities {
-		if s != "" {
-			s += " "
-		}
-		s += x.Type + ":" + x.Value
+		s = append(s, x.Type+":"+x.Value)
 	}
-	return s
+	sort.Strings(s)
+	return strings.Join(s, " ")
 }
 
 // checkConsistent verifies that every event's customer is the customer of
