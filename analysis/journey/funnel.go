@@ -225,20 +225,22 @@ func (f *Funnel) Fork() Accumulator {
 
 // attempt runs the attempt starting at position s of j and returns the
 // number of steps reached (0 when s cannot start one), with the step times
-// in f.cur.
-func (f *Funnel) attempt(j *Journey, s int) int {
+// in f.cur, and whether the attempt ran to the end of the journey (not
+// stopped by the window, an exclusion or completion).
+func (f *Funnel) attempt(j *Journey, s int) (int, bool) {
 	lab, t := j.Steps, j.Times
 	n := len(lab)
 	switch f.opts.Mode {
 	case Ordered:
 		if !f.step[0][lab[s]] {
-			return 0
+			return 0, false
 		}
 		f.cur[0] = t[s]
 		k := 1
-		for i := s + 1; i < n && k < f.n; i++ {
+		i := s + 1
+		for ; i < n && k < f.n; i++ {
 			if t[i]-t[s] > f.window {
-				break
+				return k, false
 			}
 			if f.step[k][lab[i]] {
 				f.cur[k] = t[i]
@@ -246,13 +248,13 @@ func (f *Funnel) attempt(j *Journey, s int) int {
 				continue
 			}
 			if ex := f.excl[k]; ex != nil && ex[lab[i]] {
-				break
+				return k, false
 			}
 		}
-		return k
+		return k, i == n && k < f.n
 	case Strict:
 		if !f.step[0][lab[s]] {
-			return 0
+			return 0, false
 		}
 		f.cur[0] = t[s]
 		k := 1
@@ -263,7 +265,7 @@ func (f *Funnel) attempt(j *Journey, s int) int {
 			f.cur[k] = t[i]
 			k++
 		}
-		return k
+		return k, false
 	default:
 		clear(f.done)
 		k := 0
@@ -279,7 +281,7 @@ func (f *Funnel) attempt(j *Journey, s int) int {
 			return false
 		}
 		if !assign(s) {
-			return 0
+			return 0, false
 		}
 		for i := s + 1; i < n && k < f.n; i++ {
 			if t[i]-t[s] > f.window {
@@ -289,7 +291,7 @@ func (f *Funnel) attempt(j *Journey, s int) int {
 				break
 			}
 		}
-		return k
+		return k, false
 	}
 }
 
@@ -300,7 +302,10 @@ func (f *Funnel) evaluate(c *Customer) (reach int, first int32) {
 	for ji := range c.Journeys {
 		j := &c.Journeys[ji]
 		for s := range j.Steps {
-			r := f.attempt(j, s)
+			if f.opts.Mode != AnyOrder && !f.step[0][j.Steps[s]] {
+				continue
+			}
+			r, exhausted := f.attempt(j, s)
 			if r > reach {
 				reach = r
 				first = j.Events[s]
@@ -308,6 +313,12 @@ func (f *Funnel) evaluate(c *Customer) (reach int, first int32) {
 				if reach == f.n {
 					return reach, first
 				}
+			}
+			// An ordered attempt that ran to the end of the journey
+			// matched greedily as far as the rest of the journey allows;
+			// a later attempt sees a suffix of it and cannot get further.
+			if exhausted {
+				break
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package journey
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -272,5 +273,77 @@ func TestFunnelErrors(t *testing.T) {
 	f, _ := NewFunnel(FunnelOptions{Steps: steps("A", "Q")})
 	if err := Scan(context.Background(), d, Query{}, f); err == nil || !strings.Contains(err.Error(), `"Q"`) {
 		t.Errorf("unknown step label: error %v", err)
+	}
+}
+
+// naiveOrdered is the ordered-funnel definition written directly: every
+// step-1 event starts an attempt, each next step is the earliest matching
+// event after the previous one within the window, an exclusion event
+// before it ends the attempt; the customer's reach is the maximum.
+func naiveOrdered(types []string, times []int64, steps []string, window int64, exclAfter map[int]string) int {
+	best := 0
+	for s := range types {
+		if types[s] != steps[0] {
+			continue
+		}
+		k := 1
+		for i := s + 1; i < len(types) && k < len(steps); i++ {
+			if times[i]-times[s] > window {
+				break
+			}
+			if types[i] == steps[k] {
+				k++
+				continue
+			}
+			if x, ok := exclAfter[k]; ok && types[i] == x {
+				break
+			}
+		}
+		best = max(best, k)
+	}
+	return best
+}
+
+// TestFunnelOrderedRandom checks the ordered funnel against naiveOrdered
+// on 3000 random customers.
+func TestFunnelOrderedRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabet := []string{"A", "B", "C", "D", "X"}
+	stepsL := []string{"A", "B", "A", "C"}
+	window := int64(30) * minute
+	excl := map[int]string{2: "X"}
+	var evs []ev
+	want := make([]int64, len(stepsL)+1)
+	for c := int64(1); c <= 3000; c++ {
+		n := 1 + rng.IntN(14)
+		var types []string
+		var times []int64
+		tm := int64(0)
+		for i := 0; i < n; i++ {
+			ty := alphabet[rng.IntN(len(alphabet))]
+			types = append(types, ty)
+			times = append(times, tm)
+			evs = append(evs, ev{c, tm, ty, ""})
+			tm += int64(rng.IntN(12)) * minute // zero gaps give ties
+		}
+		want[naiveOrdered(types, times, stepsL, window, excl)]++
+	}
+	d := build(t, evs)
+	f, err := NewFunnel(FunnelOptions{Steps: steps(stepsL...), Window: 30 * time.Minute, Exclusions: []Exclusion{{[]string{"X"}, 2}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Scan(context.Background(), d, Query{Workers: 2}, f); err != nil {
+		t.Fatal(err)
+	}
+	r := f.Result().Overall
+	for k := 1; k <= len(stepsL); k++ {
+		var atLeast int64
+		for j := k; j <= len(stepsL); j++ {
+			atLeast += want[j]
+		}
+		if r.Steps[k-1].Customers != atLeast {
+			t.Errorf("step %d: %d customers, the definition gives %d", k, r.Steps[k-1].Customers, atLeast)
+		}
 	}
 }
