@@ -378,6 +378,9 @@ type ClusterOptions struct {
 	// Columns are the feature columns (segment.Features.Value names);
 	// nil means DefaultClusterColumns.
 	Columns []string
+	// Segment, when set, clusters only the members of this segment (a
+	// saved name or an expression), e.g. the known customers.
+	Segment string
 	segment.KMeansOptions
 }
 
@@ -399,6 +402,22 @@ func (w *Workspace) Cluster(ctx context.Context, opt ClusterOptions) (*Clusters,
 	fs, err := w.Features(ctx, segment.Config{})
 	if err != nil {
 		return nil, err
+	}
+	if opt.Segment != "" {
+		set, err := w.SegmentMembers(ctx, opt.Segment)
+		if err != nil {
+			return nil, err
+		}
+		var in []segment.Features
+		for i := range fs {
+			if set.Contains(fs[i].Customer) {
+				in = append(in, fs[i])
+			}
+		}
+		if len(in) < 3 {
+			return nil, fmt.Errorf("segment %q has %d customers: too few to cluster", opt.Segment, len(in))
+		}
+		fs = in
 	}
 	cols := opt.Columns
 	if cols == nil {
