@@ -74,7 +74,6 @@ func Attribution(results []attribution.Result, m Meta) (*plot.Plot, error) {
 
 	p := newPlot(m, "Channel", "Conversions credited", "")
 	addGrid(p, false)
-	p.Y.Tick.Marker = countTicks{}
 	names := make([]string, len(channels))
 	for i, c := range channels {
 		names[i] = wrapLabel(c, 16, 2)
@@ -124,5 +123,6 @@ func Attribution(results []attribution.Result, m Meta) (*plot.Plot, error) {
 	}
 	legendOutside(p, legend)
 	p.Y.Min = 0
+	p.X.Min, p.X.Max = -0.5, float64(len(channels))-0.5
 	return p, nil
 }

@@ -25,6 +25,7 @@ import (
 	xfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/font/liberation"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
@@ -100,6 +101,37 @@ var (
 	noteSize  = vg.Points(11)
 )
 
+// pdfBold names Liberation Sans Bold for PDF output under a regular
+// weight: gonum/plot's PDF canvas registers every font face without a
+// style but selects bold faces with style "B", so a bold font.Font fails
+// there with "undefined font". The alias resolves to the same bold face.
+var pdfBold = font.Font{Typeface: "Liberation", Variant: "SansBold"}
+
+func init() {
+	for _, f := range liberation.Collection() {
+		if f.Font.Variant == "Sans" && f.Font.Weight == xfont.WeightBold && f.Font.Style == xfont.StyleNormal {
+			font.DefaultCache.Add(font.Collection{{Font: pdfBold, Face: f.Face}})
+		}
+	}
+}
+
+// boldFor is the bold font to draw on c.
+func boldFor(c draw.Canvas) font.Font {
+	var v vg.Canvas = c.Canvas
+	for {
+		switch w := v.(type) {
+		case *vgpdf.Canvas:
+			return pdfBold
+		case draw.Canvas:
+			v = w.Canvas
+		case *draw.Canvas:
+			v = w.Canvas
+		default:
+			return boldFont
+		}
+	}
+}
+
 func textStyle(f font.Font, size vg.Length, c color.Color) text.Style {
 	return text.Style{
 		Color:   c,
@@ -132,9 +164,12 @@ func newPlot(m Meta, defX, defY, defUnits string) *plot.Plot {
 	p.X.Tick.Label.XAlign = draw.XCenter
 	p.X.Tick.Label.YAlign = draw.YTop
 	p.Y.Tick.Label.XAlign = draw.XRight
-	p.Y.Tick.Label.YAlign = draw.YCenter
-	p.Y.Label.TextStyle.Rotation = math.Pi / 2
-	p.Y.Label.TextStyle.YAlign = draw.YTop
+	// gonum/plot raises vertical tick labels by the font's descent;
+	// centre them on their tick instead.
+	ext := p.Y.Tick.Label.FontExtents()
+	p.Y.Tick.Label.YAlign = draw.YAlignment(-0.5 - (ext.Descent / ext.Height).Points())
+	p.X.Tick.Marker = niceTicks{}
+	p.Y.Tick.Marker = niceTicks{}
 	p.Legend.TextStyle = textStyle(sansFont, tickSize, inkColor)
 	p.Legend.ThumbnailWidth = vg.Points(18)
 	p.X.Label.Text = axisLabel(m.XLabel, defX, "")
@@ -237,7 +272,7 @@ func drawFigure(p *plot.Plot, m Meta, c draw.Canvas) (err error) {
 	width := c.Max.X - c.Min.X - 2*pad
 	y := c.Max.Y - pad
 	if m.Title != "" {
-		st := textStyle(boldFont, titleSize, inkColor)
+		st := textStyle(boldFor(c), titleSize, inkColor)
 		st.YAlign = draw.YTop
 		c.FillText(st, vg.Point{X: c.Min.X + pad, Y: y}, fitWidth(st, m.Title, width))
 		y -= st.Rectangle("Ag").Size().Y + vg.Points(4)
@@ -306,7 +341,7 @@ func formatPct(f float64) string {
 	case f < 0.001:
 		return "<0.1%"
 	}
-	return strconv.FormatFloat(f*100, 'f', 1, 64) + "%"
+	return trimZeros(strconv.FormatFloat(f*100, 'f', 1, 64)) + "%"
 }
 
 // formatValue writes v with about 3 significant digits and thousands
@@ -319,36 +354,82 @@ func formatValue(v float64) string {
 	case a >= 100:
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	case a >= 10:
-		return strconv.FormatFloat(v, 'f', 1, 64)
+		return trimZeros(strconv.FormatFloat(v, 'f', 1, 64))
 	case a >= 1:
-		return strconv.FormatFloat(v, 'f', 2, 64)
+		return trimZeros(strconv.FormatFloat(v, 'f', 2, 64))
 	case a == 0:
 		return "0"
 	}
-	return strconv.FormatFloat(v, 'f', 3, 64)
+	return trimZeros(strconv.FormatFloat(v, 'f', 3, 64))
 }
 
-// countTicks are the default ticks with labels written with thousands
-// separators (or k/M suffixes above 100,000).
-type countTicks struct{}
+// niceTicks places about six labelled ticks at round values (1, 2, 2.5
+// or 5 × 10^k apart) with a minor tick between each pair, and writes the
+// labels with thousands separators (k or M suffixes from 100,000).
+type niceTicks struct{}
 
-func (countTicks) Ticks(min, max float64) []plot.Tick {
-	ts := plot.DefaultTicks{}.Ticks(min, max)
-	for i := range ts {
-		if ts[i].Label == "" {
-			continue
-		}
-		v := ts[i].Value
-		switch a := math.Abs(max); {
-		case a >= 1e6:
-			ts[i].Label = strconv.FormatFloat(v/1e6, 'f', -1, 64) + "M"
-		case a >= 1e5:
-			ts[i].Label = strconv.FormatFloat(v/1e3, 'f', -1, 64) + "k"
-		case math.Abs(v) >= 1000 && v == math.Trunc(v):
-			ts[i].Label = formatCount(v)
+func (niceTicks) Ticks(min, max float64) []plot.Tick {
+	if !(max > min) {
+		return plot.DefaultTicks{}.Ticks(min, max)
+	}
+	raw := (max - min) / 6
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := mag
+	for _, f := range []float64{1, 2, 2.5, 5, 10} {
+		if f*mag >= raw {
+			step = f * mag
+			break
 		}
 	}
+	decimals := 0
+	if step < 1 {
+		decimals = int(math.Ceil(-math.Log10(step) - 1e-9))
+		if math.Abs(step*math.Pow(10, float64(decimals))-math.Round(step*math.Pow(10, float64(decimals)))) > 1e-9 {
+			decimals++
+		}
+	} else if step == 2.5 {
+		decimals = 1
+	}
+	var ts []plot.Tick
+	first := math.Ceil(min/step-1e-9) * step
+	for v := first - step/2; v <= max+step*1e-9; v += step / 2 {
+		if v < min-step*1e-9 {
+			continue
+		}
+		k := math.Round(v / (step / 2))
+		val := k * step / 2
+		if int64(k)%2 != 0 {
+			ts = append(ts, plot.Tick{Value: val})
+			continue
+		}
+		ts = append(ts, plot.Tick{Value: val, Label: tickLabel(val, decimals, math.Max(math.Abs(min), math.Abs(max)))})
+	}
 	return ts
+}
+
+func tickLabel(v float64, decimals int, scale float64) string {
+	if v == 0 {
+		return "0"
+	}
+	switch {
+	case scale >= 1e6:
+		return trimZeros(strconv.FormatFloat(v/1e6, 'f', 2, 64)) + "M"
+	case scale >= 1e5:
+		return trimZeros(strconv.FormatFloat(v/1e3, 'f', 1, 64)) + "k"
+	case decimals == 0:
+		return formatCount(v)
+	}
+	return strconv.FormatFloat(v, 'f', decimals, 64)
+}
+
+// trimZeros drops trailing zeros after a decimal point: "2.50" → "2.5",
+// "3.0" → "3".
+func trimZeros(s string) string {
+	if !strings.Contains(s, ".") {
+		return s
+	}
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
 }
 
 // categoryTicks labels the integer positions 0..n−1 with names.

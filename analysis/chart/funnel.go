@@ -60,7 +60,6 @@ func Funnel(res journey.FunnelResult, m Meta) (*plot.Plot, error) {
 
 	p := newPlot(m, "Funnel step", "Customers", "")
 	addGrid(p, false)
-	p.Y.Tick.Marker = countTicks{}
 	p.Y.Min = 0
 	G := len(groups)
 	names := make([]string, n)
@@ -75,7 +74,7 @@ func Funnel(res journey.FunnelResult, m Meta) (*plot.Plot, error) {
 	m = m.withDefaults()
 	slot := (m.Width - 2.4*vg.Inch) / vg.Length(n)
 	barW := slot * 0.78 / vg.Length(G)
-	countSize := min(max(barW*0.3, vg.Points(8)), noteSize)
+	countSize := min(max(barW*0.36, vg.Points(8)), noteSize)
 
 	groupNames := make([]string, G)
 	for i, g := range groups {
@@ -152,6 +151,7 @@ func Funnel(res journey.FunnelResult, m Meta) (*plot.Plot, error) {
 		legendNames = append(legendNames, "lighter: drop-off")
 		legendOutside(p, legendNames)
 	}
+	p.X.Min, p.X.Max = -0.5, float64(n)-0.5
 	if m.XLabel == "" {
 		label := "Funnel step · bar label: customers and % of step 1"
 		if res.Mode != "" {

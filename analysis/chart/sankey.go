@@ -10,6 +10,7 @@ import (
 
 	"github.com/journeyworkbench/workbench/analysis/journey"
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
@@ -268,6 +269,8 @@ func (s *sankeyChart) Plot(c draw.Canvas, plt *plot.Plot) {
 	trX, trY := plt.Transforms(&c)
 	h := s.style.FontExtents().Height
 	pad := vg.Points(4)
+	bold := s.bold
+	bold.Font = font.From(boldFor(c), bold.Font.Size)
 	for i, n := range s.res.Nodes {
 		lo, hi, err := s.StockRange(s.key(i), n.Step)
 		if err != nil || n.Journeys == 0 {
@@ -278,7 +281,7 @@ func (s *sankeyChart) Plot(c draw.Canvas, plt *plot.Plot) {
 			continue
 		}
 		name, count := s.label(i)
-		wName := s.bold.Width(name)
+		wName := bold.Width(name)
 		w := wName + s.style.Width("  "+count)
 		x := trX(float64(n.Step)) + s.StockBarWidth/2 + pad
 		if !s.right(n.Step) {
@@ -288,7 +291,7 @@ func (s *sankeyChart) Plot(c draw.Canvas, plt *plot.Plot) {
 		box := vg.Rectangle{Min: vg.Point{X: x - 2, Y: y - h/2}, Max: vg.Point{X: x + w + 2, Y: y + h/2}}
 		c.SetColor(color.NRGBA{R: 255, G: 255, B: 255, A: 190})
 		c.Fill(box.Path())
-		c.FillText(s.bold, vg.Point{X: x, Y: y}, name)
+		c.FillText(bold, vg.Point{X: x, Y: y}, name)
 		c.FillText(s.style, vg.Point{X: x + wName, Y: y}, "  "+count)
 	}
 }

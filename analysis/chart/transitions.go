@@ -164,7 +164,8 @@ type colorBar struct {
 const (
 	barGap   = 14
 	barWidth = 14
-	barRoom  = 95
+	barLabel = 48
+	barRoom  = 72
 )
 
 func (b *colorBar) Plot(c draw.Canvas, _ *plot.Plot) {
@@ -188,9 +189,9 @@ func (b *colorBar) Plot(c draw.Canvas, _ *plot.Plot) {
 		c.FillText(st, vg.Point{X: x1 + vg.Points(6), Y: y}, formatPct(f))
 	}
 	ls := b.style
-	ls.Rotation = -math.Pi / 2
+	ls.Rotation = math.Pi / 2
 	ls.XAlign, ls.YAlign = draw.XCenter, draw.YTop
-	c.FillText(ls, vg.Point{X: x1 + vg.Points(barRoom-8), Y: (c.Min.Y + c.Max.Y) / 2}, b.label)
+	c.FillText(ls, vg.Point{X: x1 + vg.Points(barLabel), Y: (c.Min.Y + c.Max.Y) / 2}, b.label)
 }
 
 // GlyphBoxes reserves the colour bar's room right of the data area.

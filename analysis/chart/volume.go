@@ -54,7 +54,6 @@ func Volume(v DailyVolume, m Meta) (*plot.Plot, error) {
 	}
 	p := newPlot(m, "Day (UTC)", "Events per day", "")
 	addGrid(p, false)
-	p.Y.Tick.Marker = countTicks{}
 	p.X.Tick.Marker = dayTicks{}
 	colors := labelColors(v.Channel)
 	xs := make([]float64, nd)
@@ -110,8 +109,10 @@ func Volume(v DailyVolume, m Meta) (*plot.Plot, error) {
 func day(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02") }
 
 // dayTicks puts date ticks on whole UTC days (x in Unix seconds): every
-// day up to two weeks, Mondays up to about four months (days as minor
-// ticks), the 1st of each month up to about two years, else every quarter.
+// day up to two weeks; up to two months Mondays labelled and days as
+// minor ticks; up to seven months the 1st and 15th labelled and Mondays
+// as minor ticks; up to two years the 1st of each month; beyond, the 1st
+// of each quarter labelled and of each month as minor ticks.
 type dayTicks struct{}
 
 func (dayTicks) Ticks(min, max float64) []plot.Tick {
@@ -123,16 +124,21 @@ func (dayTicks) Ticks(min, max float64) []plot.Tick {
 	span := (max - min) / 86400
 	var ts []plot.Tick
 	for t := t0; float64(t.Unix()) <= max; t = t.AddDate(0, 0, 1) {
-		x := float64(t.Unix())
-		var label string
+		label, minor := "", false
 		switch {
 		case span <= 14:
 			label = t.Format("2 Jan")
-		case span <= 130:
+		case span <= 62:
 			if t.Weekday() == time.Monday {
 				label = t.Format("2 Jan")
 			}
-		case span <= 800:
+			minor = true
+		case span <= 214:
+			if t.Day() == 1 || t.Day() == 15 {
+				label = t.Format("2 Jan")
+			}
+			minor = t.Weekday() == time.Monday
+		case span <= 750:
 			if t.Day() == 1 {
 				label = t.Format("Jan 2006")
 			}
@@ -140,11 +146,10 @@ func (dayTicks) Ticks(min, max float64) []plot.Tick {
 			if t.Day() == 1 && (t.Month()-1)%3 == 0 {
 				label = t.Format("Jan 2006")
 			}
+			minor = t.Day() == 1
 		}
-		if label != "" || span <= 130 {
-			ts = append(ts, plot.Tick{Value: x, Label: label})
-		} else if t.Day() == 1 && span <= 800*3 {
-			ts = append(ts, plot.Tick{Value: x})
+		if label != "" || minor {
+			ts = append(ts, plot.Tick{Value: float64(t.Unix()), Label: label})
 		}
 	}
 	return ts
