@@ -228,3 +228,15 @@ func (d *dec) strs() []string {
 	}
 	return out
 }
+
+// PeekVersion reads only the data version of an encoded Dataset.
+func PeekVersion(r io.Reader) (int64, error) {
+	var h [16]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return 0, fmt.Errorf("journey: reading a dataset: %w", err)
+	}
+	if [8]byte(h[:8]) != datasetMagic {
+		return 0, errors.New("journey: not an encoded journey dataset (or one of another version); rebuild it from the store")
+	}
+	return int64(binary.LittleEndian.Uint64(h[8:])), nil
+}

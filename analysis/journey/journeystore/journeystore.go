@@ -5,6 +5,10 @@ package journeystore
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 
@@ -55,15 +59,8 @@ func (c *Cache) Get(ctx context.Context, s *store.Store, props ...string) (*jour
 	if err != nil {
 		return nil, err
 	}
-	if c.ds != nil && c.ds.Version == v {
-		have := c.ds.Properties()
-		all := true
-		for _, p := range props {
-			all = all && slices.Contains(have, p)
-		}
-		if all {
-			return c.ds, nil
-		}
+	if c.ds != nil && c.ds.Version == v && hasAll(c.ds.Properties(), props) {
+		return c.ds, nil
 	}
 	keep := slices.Clone(props)
 	if c.ds != nil {
@@ -84,4 +81,59 @@ func (c *Cache) Invalidate() {
 	c.mu.Lock()
 	c.ds = nil
 	c.mu.Unlock()
+}
+
+// Load returns the Dataset of the store's current data: read from the
+// file at path when it holds the current data version and the property
+// keys props, otherwise built from the store and written to path (through
+// a temporary file renamed into place, so readers never see half a file).
+func Load(ctx context.Context, s *store.Store, path string, props ...string) (*journey.Dataset, error) {
+	v, err := s.DataVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if f, err := os.Open(path); err == nil {
+		fv, perr := journey.PeekVersion(f)
+		if perr == nil && fv == v {
+			if _, err := f.Seek(0, io.SeekStart); err == nil {
+				d, err := journey.ReadDataset(f)
+				if err == nil && hasAll(d.Properties(), props) {
+					f.Close()
+					return d, nil
+				}
+			}
+		}
+		f.Close()
+	}
+	d, err := Build(ctx, s, props...)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return nil, fmt.Errorf("write the journey cache next to %s: %w", path, err)
+	}
+	if _, err := d.WriteTo(tmp); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, fmt.Errorf("write the journey cache %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return nil, err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return nil, err
+	}
+	return d, nil
+}
+
+func hasAll(have, want []string) bool {
+	for _, p := range want {
+		if !slices.Contains(have, p) {
+			return false
+		}
+	}
+	return true
 }

@@ -107,3 +107,44 @@ func TestStoreToDFG(t *testing.T) {
 		t.Errorf("after a load: version %d (store %d), properties %v, err %v", d3.Version, v, d3.Properties(), err)
 	}
 }
+
+// TestLoadFile: the file cache is written, reused while the data version
+// holds, and rebuilt after a load.
+func TestLoadFile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := store.Open(filepath.Join(dir, "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	loadRunningExample(t, s)
+	path := filepath.Join(dir, "journeys.bin")
+	d1, err := Load(ctx, s, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st1, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, err := Load(ctx, s, path)
+	if err != nil || d2.NumEvents() != 42 || d2.Version != d1.Version {
+		t.Fatalf("reload: %v", err)
+	}
+	if st2, _ := os.Stat(path); !st2.ModTime().Equal(st1.ModTime()) {
+		t.Error("the cache file was rewritten although the data did not change")
+	}
+	loadRunningExample(t, s)
+	d3, err := Load(ctx, s, path, "resource")
+	if err != nil || d3.Version == d1.Version || len(d3.Properties()) != 1 {
+		t.Errorf("after a load: version %d (before %d), properties %v, %v", d3.Version, d1.Version, d3.Properties(), err)
+	}
+	if f, _ := os.Open(path); f != nil {
+		v, err := journey.PeekVersion(f)
+		f.Close()
+		if err != nil || v != d3.Version {
+			t.Errorf("file version %d, %v; want %d", v, err, d3.Version)
+		}
+	}
+}
