@@ -1,0 +1,179 @@
+package backend
+
+import (
+	"context"
+	"strings"
+
+	"github.com/journeyworkbench/workbench/analysis/store"
+	"github.com/sahilm/fuzzy"
+)
+
+// Overview is what the Data screen shows: the loaded sources, the event
+// counts and the table totals, all read at one data version.
+type Overview struct {
+	Version int64
+	Sources []store.SourceStats
+	Counts  *store.Counts
+	Totals  store.Totals
+}
+
+// DataVersion returns the store's data version (see store.DataVersion).
+func (b *Backend) DataVersion(ctx context.Context) (int64, error) {
+	return b.st.DataVersion(ctx)
+}
+
+// Counts returns the store's event counts (store.Counts), cached for as
+// long as the data version does not change: the first call after a load
+// scans the events, later ones are instant.
+func (b *Backend) Counts(ctx context.Context) (*store.Counts, int64, error) {
+	v, err := b.st.DataVersion(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	b.cacheMu.Lock()
+	if b.counts != nil && b.countsAt == v {
+		c := b.counts
+		b.cacheMu.Unlock()
+		return c, v, nil
+	}
+	b.cacheMu.Unlock()
+	c, err := b.st.Counts(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	b.cacheMu.Lock()
+	b.counts, b.countsAt = c, v
+	b.cacheMu.Unlock()
+	return c, v, nil
+}
+
+// CachedCounts returns the cached counts and their data version without
+// touching the store (nil when none are cached yet).
+func (b *Backend) CachedCounts() (*store.Counts, int64) {
+	b.cacheMu.Lock()
+	defer b.cacheMu.Unlock()
+	return b.counts, b.countsAt
+}
+
+// Overview reads the sources, the totals and the (cached) counts.
+func (b *Backend) Overview(ctx context.Context) (*Overview, error) {
+	srcs, err := b.st.Sources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tot, err := b.st.Totals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, v, err := b.Counts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Overview{Version: v, Sources: srcs, Counts: c, Totals: tot}, nil
+}
+
+// Rejects lists up to limit rejected rows of one source (0: every source)
+// in file and line order.
+func (b *Backend) Rejects(ctx context.Context, sourceID int64, limit int) ([]store.Reject, error) {
+	return b.st.Rejects(ctx, sourceID, limit, 0)
+}
+
+// CustomerRow is one customer of a search result with its key facts.
+type CustomerRow struct {
+	Customer    int64
+	Matched     string // the identifier or trait that matched the query
+	Primary     string // type:value of the identifier that names the customer
+	Name        string // first_name last_name traits
+	Region      string
+	Tier        string // loyalty_tier trait
+	Identifiers int
+	Events      int64
+	LastSeen    int64 // UTC ms of the last event, 0 when none
+}
+
+// SearchCustomers finds up to limit customers by identifier prefix or trait
+// substring (store.SearchCustomers), ranks them by sahilm/fuzzy's score of
+// the query against the matched text (customers the fuzzy matcher does not
+// match keep the store's order, after the others) and reads each one's key
+// facts from its profile.
+func (b *Backend) SearchCustomers(ctx context.Context, query string, limit int) ([]CustomerRow, error) {
+	hits, err := b.st.SearchCustomers(ctx, query, limit)
+	if err != nil || len(hits) == 0 {
+		return nil, err
+	}
+	hits = rankHits(query, hits)
+	ids := make([]int64, len(hits))
+	for i, h := range hits {
+		ids[i] = h.Customer
+	}
+	prim, err := b.st.PrimaryIdentities(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CustomerRow, 0, len(hits))
+	for _, h := range hits {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		row := CustomerRow{Customer: h.Customer, Matched: h.Matched}
+		ref, ok := prim[h.Customer]
+		if !ok {
+			out = append(out, row)
+			continue
+		}
+		row.Primary = ref.String()
+		p, err := b.st.Profile(ctx, row.Primary, 0)
+		if err != nil {
+			return nil, err
+		}
+		fillFacts(&row, p)
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+func fillFacts(row *CustomerRow, p *store.Profile) {
+	tr := map[string]string{}
+	for _, t := range p.Traits {
+		tr[t.Key] = t.Value
+	}
+	row.Name = strings.TrimSpace(tr["first_name"] + " " + tr["last_name"])
+	row.Region = tr["region"]
+	row.Tier = tr["loyalty_tier"]
+	row.Identifiers = len(p.Identities)
+	row.Events = p.Events
+	for _, e := range p.Timeline {
+		if e.Time > row.LastSeen {
+			row.LastSeen = e.Time
+		}
+	}
+}
+
+// rankHits orders hits by fuzzy score of query against the matched text,
+// best first; hits the fuzzy matcher rejects follow in their given order.
+func rankHits(query string, hits []store.CustomerHit) []store.CustomerHit {
+	data := make([]string, len(hits))
+	for i, h := range hits {
+		data[i] = h.Matched
+	}
+	ms := fuzzy.Find(strings.TrimSpace(query), data)
+	out := make([]store.CustomerHit, 0, len(hits))
+	used := make([]bool, len(hits))
+	for _, m := range ms {
+		out = append(out, hits[m.Index])
+		used[m.Index] = true
+	}
+	for i, h := range hits {
+		if !used[i] {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// Profile returns the unified profile of the customer raw identifies (any
+// identifier; "type:value" restricts the type) with up to timelineLimit
+// events of its timeline (0: all).
+func (b *Backend) Profile(ctx context.Context, raw string, timelineLimit int) (*store.Profile, error) {
+	return b.st.Profile(ctx, raw, timelineLimit)
+}
