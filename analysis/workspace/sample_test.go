@@ -72,7 +72,7 @@ func loadSample(t *testing.T) *sampleFixture {
 			}
 		}
 		fixture.dir = dir
-		fixture.ws = Open0(st)
+		fixture.ws = Own(st)
 		fixture.truth, fixture.err = sample.ReadTruth(dir)
 		t.Logf("sample fixture: generated and loaded in %v", time.Since(start).Round(time.Millisecond))
 	})
@@ -80,13 +80,6 @@ func loadSample(t *testing.T) *sampleFixture {
 		t.Fatal(fixture.err)
 	}
 	return &fixture
-}
-
-// Open0 wraps an open store in a workspace that owns it.
-func Open0(st *store.Store) *Workspace {
-	w := New(st)
-	w.owned = true
-	return w
 }
 
 // personOfCustomer maps every store customer to its majority true person:

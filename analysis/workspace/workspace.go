@@ -54,6 +54,10 @@ func Open(path string) (*Workspace, error) {
 	return w, nil
 }
 
+// Own returns a workspace over an open store that it owns: Close closes
+// the store.
+func Own(st *store.Store) *Workspace { return &Workspace{st: st, owned: true} }
+
 // New returns a workspace over an open store; Close leaves the store open.
 func New(st *store.Store) *Workspace { return &Workspace{st: st} }
 
