@@ -116,8 +116,9 @@ type Funnel struct {
 	excl   [][]bool // 1-based boundary → label → excluded (nil if none)
 	anyEx  []bool   // any exclusion label (any-order)
 
-	all    *funnelAcc
-	groups map[string]*funnelAcc
+	all     *funnelAcc
+	groups  map[string]*funnelAcc
+	chanAcc []*funnelAcc // ByFirstChannel: channel id → its entry in groups
 
 	cur, best []int64 // step times of the current and best attempt
 	done      []bool
@@ -211,6 +212,10 @@ func (f *Funnel) Begin(s *Scope) error {
 func (f *Funnel) reset() {
 	f.all = newFunnelAcc(f.n)
 	f.groups = make(map[string]*funnelAcc)
+	f.chanAcc = nil
+	if f.scope != nil && f.opts.Breakdown == ByFirstChannel {
+		f.chanAcc = make([]*funnelAcc, len(f.scope.Data.channels))
+	}
 	f.cur = make([]int64, f.n)
 	f.best = make([]int64, f.n)
 	f.done = make([]bool, f.n)
@@ -342,7 +347,15 @@ func (f *Funnel) Customer(c *Customer) {
 		return
 	}
 	accs := [2]*funnelAcc{f.all, nil}
-	if g, ok := f.group(c, first); ok {
+	if f.chanAcc != nil {
+		ch := f.scope.Data.channel[first]
+		if f.chanAcc[ch] == nil {
+			a := newFunnelAcc(f.n)
+			f.groups[f.scope.Data.channels[ch]] = a
+			f.chanAcc[ch] = a
+		}
+		accs[1] = f.chanAcc[ch]
+	} else if g, ok := f.group(c, first); ok {
 		a := f.groups[g]
 		if a == nil {
 			a = newFunnelAcc(f.n)

@@ -2,6 +2,7 @@ package journey
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 )
@@ -204,6 +205,9 @@ type PathNode struct {
 	Label    string `json:"label"`
 	Kind     string `json:"kind"`
 	Journeys int64  `json:"journeys"`
+	// Customers is the number of distinct customers with a journey
+	// through the node; set by CountCustomers (0 before).
+	Customers int64 `json:"customers,omitempty"`
 }
 
 // PathLink is a flow between nodes of consecutive columns.
@@ -211,6 +215,8 @@ type PathLink struct {
 	Source   int   `json:"source"`
 	Target   int   `json:"target"`
 	Journeys int64 `json:"journeys"`
+	// Customers: distinct customers following the link (CountCustomers).
+	Customers int64 `json:"customers,omitempty"`
 }
 
 // PathsResult is the flow: nodes ordered by step, then kind (steps,
@@ -397,4 +403,152 @@ func (p *Paths) who(limit, a, b int) (*Who, error) {
 			}
 		}, nil
 	}), nil
+}
+
+// CountCustomers fills in the Customers of every node and link of the last
+// Result with a second scan of d under q (which must be the Query of the
+// first): the number of distinct customers having at least one journey
+// through the node (along the link). With whole-history journeys it equals
+// Journeys.
+func (p *Paths) CountCustomers(ctx context.Context, d *Dataset, q Query) (PathsResult, error) {
+	if p.res == nil {
+		return PathsResult{}, fmt.Errorf("journey: compute the paths (Scan, then Result) before counting their customers")
+	}
+	pc := &pathCustomers{p: p}
+	if err := Scan(ctx, d, q, pc); err != nil {
+		return PathsResult{}, err
+	}
+	for i := range p.res.Nodes {
+		p.res.Nodes[i].Customers = pc.nodes[i]
+	}
+	for i := range p.res.Links {
+		p.res.Links[i].Customers = pc.links[i]
+	}
+	return *p.res, nil
+}
+
+// pathCustomers counts distinct customers per node and link of a paths
+// result.
+type pathCustomers struct {
+	p      *Paths
+	q      *Paths
+	col    [][]int32 // column → label id → node id
+	drop   []int32   // column → drop-off node id (or -1)
+	linkID map[uint64]int32
+	nodes  []int64
+	links  []int64
+	seenN  []int64 // node → last customer index + 1
+	seenL  []int64
+	buf    []int32
+}
+
+func (pc *pathCustomers) Begin(s *Scope) error {
+	q, err := NewPaths(pc.p.opts)
+	if err != nil {
+		return err
+	}
+	if err := q.Begin(s); err != nil {
+		return err
+	}
+	q.kept = pc.p.kept
+	pc.q = q
+	r := pc.p.res
+	type key struct {
+		step  int
+		label string
+		kind  string
+	}
+	ids := make(map[key]int32, len(r.Nodes))
+	for _, n := range r.Nodes {
+		ids[key{n.Step, n.Label, n.Kind}] = int32(n.ID)
+	}
+	L := pc.p.opts.Steps
+	pc.col = make([][]int32, L+2)
+	pc.drop = make([]int32, L+2)
+	for c := 1; c <= L+1; c++ {
+		pc.drop[c] = -1
+		if id, ok := ids[key{c, DropOffLabel, "drop-off"}]; ok {
+			pc.drop[c] = id
+		}
+		if c > L {
+			continue
+		}
+		pc.col[c] = make([]int32, len(s.Labels))
+		for l, name := range s.Labels {
+			k := key{c, name, "step"}
+			if !q.kept[c-1][name] {
+				k = key{c, OtherLabel, "other"}
+			}
+			id, ok := ids[k]
+			if !ok {
+				id = -1
+			}
+			pc.col[c][l] = id
+		}
+	}
+	pc.linkID = make(map[uint64]int32, len(r.Links))
+	for i, l := range r.Links {
+		pc.linkID[uint64(l.Source)<<32|uint64(l.Target)] = int32(i)
+	}
+	pc.reset()
+	return nil
+}
+
+func (pc *pathCustomers) reset() {
+	r := pc.p.res
+	pc.nodes = make([]int64, len(r.Nodes))
+	pc.links = make([]int64, len(r.Links))
+	pc.seenN = make([]int64, len(r.Nodes))
+	pc.seenL = make([]int64, len(r.Links))
+}
+
+func (pc *pathCustomers) Fork() Accumulator {
+	f := *pc
+	f.buf = nil
+	f.reset()
+	return &f
+}
+
+func (pc *pathCustomers) Customer(c *Customer) {
+	mark := int64(c.Index) + 1
+	for _, j := range c.Journeys {
+		path, col, drop, ok := pc.q.cut(&pc.buf, j.Steps)
+		if !ok {
+			continue
+		}
+		prev := int32(-1)
+		visit := func(n int32) {
+			if n < 0 {
+				prev = -1
+				return
+			}
+			if pc.seenN[n] != mark {
+				pc.seenN[n] = mark
+				pc.nodes[n]++
+			}
+			if prev >= 0 {
+				if li, ok := pc.linkID[uint64(prev)<<32|uint64(n)]; ok && pc.seenL[li] != mark {
+					pc.seenL[li] = mark
+					pc.links[li]++
+				}
+			}
+			prev = n
+		}
+		for i, s := range path {
+			visit(pc.col[col+i][s])
+		}
+		if drop {
+			visit(pc.drop[col+len(path)])
+		}
+	}
+}
+
+func (pc *pathCustomers) Merge(o Accumulator) {
+	f := o.(*pathCustomers)
+	for i := range pc.nodes {
+		pc.nodes[i] += f.nodes[i]
+	}
+	for i := range pc.links {
+		pc.links[i] += f.links[i]
+	}
 }

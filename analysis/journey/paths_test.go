@@ -3,6 +3,7 @@ package journey
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -165,5 +166,33 @@ func TestPathsWhoOtherAndDropOff(t *testing.T) {
 	}
 	if _, err := p.WhoNode(99, 0); err == nil {
 		t.Error("WhoNode(99) succeeded")
+	}
+}
+
+// TestPathsCustomerCounts: with sessions, customer 1 has two journeys
+// A→B; node A has 3 journeys but 2 customers.
+func TestPathsCustomerCounts(t *testing.T) {
+	d := build(t, []ev{
+		{1, 0, "A", ""}, {1, minute, "B", ""}, {1, 2 * day, "A", ""}, {1, 2*day + minute, "B", ""},
+		{2, 0, "A", ""}, {2, minute, "C", ""},
+	})
+	q := Query{Split: Split{Mode: Sessions}, Workers: 2}
+	p, _ := runPaths(t, d, q, PathOptions{Steps: 3})
+	r, err := p.CountCustomers(context.Background(), d, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][2]int64{}
+	for _, n := range r.Nodes {
+		got[fmt.Sprintf("%d:%s", n.Step, n.Label)] = [2]int64{n.Journeys, n.Customers}
+	}
+	want := map[string][2]int64{"1:A": {3, 2}, "2:B": {2, 1}, "2:C": {1, 1}, "3:(drop-off)": {3, 2}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("node journeys/customers %v, want %v", got, want)
+	}
+	for _, l := range r.Links {
+		if r.Nodes[l.Source].Label == "A" && r.Nodes[l.Target].Label == "B" && (l.Journeys != 2 || l.Customers != 1) {
+			t.Errorf("link A→B: %d journeys %d customers, want 2, 1", l.Journeys, l.Customers)
+		}
 	}
 }
