@@ -85,7 +85,7 @@ func Attribution(results []attribution.Result, m Meta) (*plot.Plot, error) {
 	M := len(results)
 	slot := (mm.Width - 3.8*vg.Inch) / vg.Length(len(channels))
 	barW := slot * 0.8 / vg.Length(M)
-	valueSize := min(max(barW*0.32, vg.Points(7)), noteSize)
+	valueSize := min(max(barW*0.42, vg.Points(7)), noteSize)
 	var legend []string
 	for mi, r := range results {
 		vals := make(plotter.Values, len(channels))

@@ -363,7 +363,7 @@ func formatValue(v float64) string {
 	return trimZeros(strconv.FormatFloat(v, 'f', 3, 64))
 }
 
-// niceTicks places about six labelled ticks at round values (1, 2, 2.5
+// niceTicks places four to eight labelled ticks at round values (1, 2, 2.5
 // or 5 × 10^k apart) with a minor tick between each pair, and writes the
 // labels with thousands separators (k or M suffixes from 100,000).
 type niceTicks struct{}
@@ -372,7 +372,7 @@ func (niceTicks) Ticks(min, max float64) []plot.Tick {
 	if !(max > min) {
 		return plot.DefaultTicks{}.Ticks(min, max)
 	}
-	raw := (max - min) / 6
+	raw := (max - min) / 7
 	mag := math.Pow(10, math.Floor(math.Log10(raw)))
 	step := mag
 	for _, f := range []float64{1, 2, 2.5, 5, 10} {

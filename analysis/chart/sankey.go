@@ -34,28 +34,33 @@ import (
 // flows the links; invisible spacer stocks make the gaps and a filler
 // stock at the bottom of each column aligns the tops.
 func Sankey(res journey.PathsResult, m Meta) (*plot.Plot, error) {
+	p, _, err := sankeyPlot(res, m)
+	return p, err
+}
+
+func sankeyPlot(res journey.PathsResult, m Meta) (*plot.Plot, *sankeyChart, error) {
 	if len(res.Nodes) == 0 {
-		return nil, errors.New("chart: no paths to draw: the filters left no journeys; widen the date range or remove filters")
+		return nil, nil, errors.New("chart: no paths to draw: the filters left no journeys; widen the date range or remove filters")
 	}
 	byID := make(map[int]int, len(res.Nodes))
 	L := 0
 	var total int64
 	for i, n := range res.Nodes {
 		if _, dup := byID[n.ID]; dup {
-			return nil, fmt.Errorf("chart: path node id %d appears twice; pass the result of one paths query", n.ID)
+			return nil, nil, fmt.Errorf("chart: path node id %d appears twice; pass the result of one paths query", n.ID)
 		}
 		byID[n.ID] = i
 		if n.Step < 1 {
-			return nil, fmt.Errorf("chart: path node %q has step %d; steps start at 1", n.Label, n.Step)
+			return nil, nil, fmt.Errorf("chart: path node %q has step %d; steps start at 1", n.Label, n.Step)
 		}
 		if n.Journeys < 0 {
-			return nil, fmt.Errorf("chart: path node %q has %d journeys; counts cannot be negative", n.Label, n.Journeys)
+			return nil, nil, fmt.Errorf("chart: path node %q has %d journeys; counts cannot be negative", n.Label, n.Journeys)
 		}
 		L = max(L, n.Step)
 		total += n.Journeys
 	}
 	if total == 0 {
-		return nil, errors.New("chart: no paths to draw: every node has 0 journeys; widen the date range or remove filters")
+		return nil, nil, errors.New("chart: no paths to draw: every node has 0 journeys; widen the date range or remove filters")
 	}
 	in := make([]int64, len(res.Nodes))
 	out := make([]int64, len(res.Nodes))
@@ -63,13 +68,13 @@ func Sankey(res journey.PathsResult, m Meta) (*plot.Plot, error) {
 		s, ok1 := byID[l.Source]
 		t, ok2 := byID[l.Target]
 		if !ok1 || !ok2 {
-			return nil, fmt.Errorf("chart: path link %d→%d refers to a missing node; pass the nodes and links of one result", l.Source, l.Target)
+			return nil, nil, fmt.Errorf("chart: path link %d→%d refers to a missing node; pass the nodes and links of one result", l.Source, l.Target)
 		}
 		if res.Nodes[t].Step <= res.Nodes[s].Step {
-			return nil, fmt.Errorf("chart: path link from step %d to step %d goes backwards", res.Nodes[s].Step, res.Nodes[t].Step)
+			return nil, nil, fmt.Errorf("chart: path link from step %d to step %d goes backwards", res.Nodes[s].Step, res.Nodes[t].Step)
 		}
 		if l.Journeys < 0 {
-			return nil, fmt.Errorf("chart: path link %d→%d has %d journeys; counts cannot be negative", l.Source, l.Target, l.Journeys)
+			return nil, nil, fmt.Errorf("chart: path link %d→%d has %d journeys; counts cannot be negative", l.Source, l.Target, l.Journeys)
 		}
 		out[s] += l.Journeys
 		in[t] += l.Journeys
@@ -177,7 +182,7 @@ func Sankey(res journey.PathsResult, m Meta) (*plot.Plot, error) {
 	}
 	sk, err := plotter.NewSankey(flows...)
 	if err != nil {
-		return nil, fmt.Errorf("chart: %w", err)
+		return nil, nil, fmt.Errorf("chart: %w", err)
 	}
 	none := draw.LineStyle{Color: color.Transparent, Width: 0}
 	sk.LineStyle = none
@@ -234,7 +239,7 @@ func Sankey(res journey.PathsResult, m Meta) (*plot.Plot, error) {
 	} else {
 		p.X.Min, p.X.Max = 1, float64(L)
 	}
-	return p, nil
+	return p, sc, nil
 }
 
 // sankeyChart is a plotter.Sankey with node labels drawn beside the bars
