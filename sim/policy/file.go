@@ -115,10 +115,21 @@ type RuleDef struct {
 // Builder makes a policy of a registered kind from its spec.
 type Builder func(spec *Spec, actions *Actions) (Policy, error)
 
-var kinds = map[string]Builder{}
+// ContextBuilder makes a policy of a registered kind from its spec and the
+// build context (the file's contact rules and, when one is supplied, the
+// decision log). ctx is never nil.
+type ContextBuilder func(spec *Spec, actions *Actions, ctx *Context) (Policy, error)
+
+var kinds = map[string]ContextBuilder{}
 
 // RegisterKind adds a policy kind that policy files can name in `type`.
-func RegisterKind(name string, b Builder) { kinds[name] = b }
+func RegisterKind(name string, b Builder) {
+	kinds[name] = func(s *Spec, a *Actions, _ *Context) (Policy, error) { return b(s, a) }
+}
+
+// RegisterContextKind adds a policy kind whose builder reads the build
+// context (see Context).
+func RegisterContextKind(name string, b ContextBuilder) { kinds[name] = b }
 
 // DefaultActions is the decision log's documented action set.
 func DefaultActions() *Actions {
@@ -138,12 +149,16 @@ type Loaded struct {
 }
 
 // ReadFile reads a policy file from disk.
-func ReadFile(path string) (*Loaded, error) {
+func ReadFile(path string) (*Loaded, error) { return ReadFileWith(path, nil) }
+
+// ReadFileWith reads a policy file from disk, building its policies with
+// ctx (see ParseWith).
+func ReadFileWith(path string, ctx *Context) (*Loaded, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	l, err := Parse(bytes.NewReader(b))
+	l, err := ParseWith(bytes.NewReader(b), ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -151,7 +166,13 @@ func ReadFile(path string) (*Loaded, error) {
 }
 
 // Parse reads a policy file.
-func Parse(r io.Reader) (*Loaded, error) {
+func Parse(r io.Reader) (*Loaded, error) { return ParseWith(r, nil) }
+
+// ParseWith reads a policy file and builds its policies with ctx: the
+// decision log that fitted quantities (an arbitration's `propensity:
+// fitted`, a learner's warm start, the logged policy) are estimated from.
+// ctx may be nil (no log); its Rules are set to the file's contact rules.
+func ParseWith(r io.Reader, ctx *Context) (*Loaded, error) {
 	var f File
 	dec := yaml.NewDecoder(r)
 	dec.KnownFields(true)
@@ -181,6 +202,11 @@ func Parse(r io.Reader) (*Loaded, error) {
 	if len(f.Policies) == 0 {
 		return nil, fmt.Errorf("policy file has no policies: add a list under `policies:`")
 	}
+	bc := &Context{}
+	if ctx != nil {
+		*bc = *ctx
+	}
+	bc.Rules = rules
 	l := &Loaded{Actions: actions, Rules: rules, Specs: f.Policies}
 	seen := map[string]bool{}
 	for i := range f.Policies {
@@ -192,7 +218,7 @@ func Parse(r io.Reader) (*Loaded, error) {
 			return nil, fmt.Errorf("two policies are named %q", s.Name)
 		}
 		seen[s.Name] = true
-		p, err := Build(s, actions)
+		p, err := BuildWith(s, actions, bc)
 		if err != nil {
 			return nil, fmt.Errorf("policy %q (line %d): %w", s.Name, s.Raw.Line, err)
 		}
@@ -205,7 +231,13 @@ func Parse(r io.Reader) (*Loaded, error) {
 }
 
 // Build makes the policy a spec describes (without contact rules).
-func Build(s *Spec, actions *Actions) (Policy, error) {
+func Build(s *Spec, actions *Actions) (Policy, error) { return BuildWith(s, actions, nil) }
+
+// BuildWith is Build with a build context (nil means none).
+func BuildWith(s *Spec, actions *Actions, ctx *Context) (Policy, error) {
+	if ctx == nil {
+		ctx = &Context{}
+	}
 	switch s.Type {
 	case "decision_table", "table":
 		return buildTable(s, actions)
@@ -223,7 +255,7 @@ func Build(s *Spec, actions *Actions) (Policy, error) {
 		return buildStatic(s, actions)
 	}
 	if b, ok := kinds[s.Type]; ok {
-		return b(s, actions)
+		return b(s, actions, ctx)
 	}
 	known := []string{"decision_table", "static", "nothing", "uniform", "single"}
 	for k := range kinds {

@@ -21,6 +21,16 @@ type State struct {
 	Features map[string]Value
 	// Contacts are earlier marketing contacts, oldest first.
 	Contacts []Contact
+	// Logged is set when the state is that of a logged decision: what the
+	// logging policy did there. Nil otherwise (e.g. in a simulation).
+	Logged *LoggedChoice
+}
+
+// LoggedChoice is the logging policy's choice at a logged decision: the
+// index of the action it took and the probability it took it with.
+type LoggedChoice struct {
+	Action     int
+	Propensity float64
 }
 
 // Contact is one marketing contact: when and on which channel.
