@@ -30,7 +30,22 @@ var (
 
 	scanOnce sync.Once
 	scanned  *scan
+
+	truthOnce sync.Once
+	truthVal  *Truth
+	truthErr  error
 )
+
+// defaultTruth reads the default sample's truth once.
+func defaultTruth(t *testing.T) *Truth {
+	t.Helper()
+	dir, _ := defaultSample(t)
+	truthOnce.Do(func() { truthVal, truthErr = ReadTruth(dir) })
+	if truthErr != nil {
+		t.Fatal(truthErr)
+	}
+	return truthVal
+}
 
 // defaultScan reads the default sample's exports once.
 func defaultScan(t *testing.T) (string, Stats, *scan) {
@@ -143,6 +158,30 @@ var (
 	reTill  = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d{4}$`)
 	reCall  = regexp.MustCompile(`^(\d\d)/(\d\d)/(\d{4}) (\d\d):(\d\d)$`)
 )
+
+// segWire is a Segment message as the test reads it; pointer fields tell
+// a missing field from an empty one.
+type segWire struct {
+	Type              string            `json:"type"`
+	MessageID         string            `json:"messageId"`
+	AnonymousID       string            `json:"anonymousId"`
+	UserID            string            `json:"userId"`
+	PreviousID        string            `json:"previousId"`
+	Name              string            `json:"name"`
+	Event             string            `json:"event"`
+	Properties        map[string]any    `json:"properties"`
+	Traits            map[string]string `json:"traits"`
+	Timestamp         *string           `json:"timestamp"`
+	OriginalTimestamp *string           `json:"originalTimestamp"`
+	SentAt            string            `json:"sentAt"`
+	ReceivedAt        *string           `json:"receivedAt"`
+	Context           struct {
+		Channel string `json:"channel"`
+		Device  struct {
+			ID string `json:"id"`
+		} `json:"device"`
+	} `json:"context"`
+}
 
 func oneOf(v string, set ...string) bool {
 	for _, s := range set {
@@ -259,34 +298,34 @@ func scanExports(t *testing.T, dir string) *scan {
 		line := 0
 		for s.Scan() {
 			line++
-			var m map[string]any
+			var m segWire
 			if err := json.Unmarshal(s.Bytes(), &m); err != nil {
 				mal(f, line, MalTruncatedJSON, s.Text())
 				continue
 			}
-			str := func(k string) string { v, _ := m[k].(string); return v }
-			ctx, _ := m["context"].(map[string]any)
-			typ := str("type")
-			if _, ok := m["timestamp"]; !ok {
-				_, o := m["originalTimestamp"]
-				_, r := m["receivedAt"]
-				if !o && !r {
+			typ := m.Type
+			if m.Timestamp == nil {
+				if m.OriginalTimestamp == nil && m.ReceivedAt == nil {
 					mal(f, line, MalMissingTimestamp, s.Text())
 					continue
 				}
 				bad(f, line, "timestamp missing alone")
 				continue
 			}
-			ts, e1 := parseISO(str("timestamp"))
-			ot, e2 := parseISO(str("originalTimestamp"))
-			sa, e3 := parseISO(str("sentAt"))
-			ra, e4 := parseISO(str("receivedAt"))
+			if m.OriginalTimestamp == nil || m.ReceivedAt == nil {
+				bad(f, line, "originalTimestamp or receivedAt missing")
+				continue
+			}
+			ts, e1 := parseISO(*m.Timestamp)
+			ot, e2 := parseISO(*m.OriginalTimestamp)
+			sa, e3 := parseISO(m.SentAt)
+			ra, e4 := parseISO(*m.ReceivedAt)
 			if err := errors.Join(e1, e2, e3, e4); err != nil {
 				bad(f, line, "time: %v", err)
 				continue
 			}
-			if !strings.HasSuffix(str("sentAt"), "Z") || !strings.HasSuffix(str("receivedAt"), "Z") || strings.HasSuffix(str("timestamp"), "Z") {
-				bad(f, line, "offsets: timestamp %s sentAt %s receivedAt %s", str("timestamp"), str("sentAt"), str("receivedAt"))
+			if !strings.HasSuffix(m.SentAt, "Z") || !strings.HasSuffix(*m.ReceivedAt, "Z") || strings.HasSuffix(*m.Timestamp, "Z") {
+				bad(f, line, "offsets: timestamp %s sentAt %s receivedAt %s", *m.Timestamp, m.SentAt, *m.ReceivedAt)
 			}
 			if got := ra.Add(-sa.Sub(ot)); !got.Equal(ts) {
 				bad(f, line, "timestamp %v != receivedAt − (sentAt − originalTimestamp) = %v", ts, got)
@@ -294,31 +333,28 @@ func scanExports(t *testing.T, dir string) *scan {
 			if ts.Before(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) || !ts.Before(time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)) {
 				bad(f, line, "timestamp %v outside the period", ts)
 			}
-			id := str("messageId")
+			id := m.MessageID
 			if !reUUID.MatchString(id) || sc.messageID[id] {
 				bad(f, line, "messageId %q missing or repeated", id)
 			}
 			sc.messageID[id] = true
-			anon, user := str("anonymousId"), str("userId")
+			anon, user := m.AnonymousID, m.UserID
 			ok := anon != "" || user != ""
 			switch typ {
 			case "page":
-				props, _ := m["properties"].(map[string]any)
-				ok = ok && f == "web_events.jsonl" && str("name") != "" && props != nil && props["path"] != nil && props["url"] != nil
+				ok = ok && f == "web_events.jsonl" && m.Name != "" && m.Properties["path"] != nil && m.Properties["url"] != nil
 			case "screen":
-				ok = ok && f == "app_events.jsonl" && oneOf(str("name"), "Home", "Category", "Product", "Cart", "Checkout")
+				ok = ok && f == "app_events.jsonl" && oneOf(m.Name, "Home", "Category", "Product", "Cart", "Checkout")
 			case "track":
-				ok = ok && oneOf(str("event"), "Product Viewed", "Product Added", "Checkout Started", "Order Completed", "Coupon Applied")
-				if str("event") == "Order Completed" {
-					props, _ := m["properties"].(map[string]any)
-					_, isNum := props["revenue"].(float64)
-					ok = ok && isNum && props["currency"] == "GBP" && props["order_id"] != nil
+				ok = ok && oneOf(m.Event, "Product Viewed", "Product Added", "Checkout Started", "Order Completed", "Coupon Applied")
+				if m.Event == "Order Completed" {
+					_, isNum := m.Properties["revenue"].(float64)
+					ok = ok && isNum && m.Properties["currency"] == "GBP" && m.Properties["order_id"] != nil
 				}
 			case "identify":
-				traits, _ := m["traits"].(map[string]any)
-				ok = ok && user != "" && traits != nil && traits["email"] != nil
+				ok = ok && user != "" && m.Traits != nil && m.Traits["email"] != ""
 			case "alias":
-				ok = str("previousId") != "" && user != ""
+				ok = m.PreviousID != "" && user != ""
 			default:
 				ok = false
 			}
@@ -326,29 +362,23 @@ func scanExports(t *testing.T, dir string) *scan {
 				bad(f, line, "not a valid Segment %s message: %s", typ, s.Text())
 				continue
 			}
-			wantCh := strings.TrimSuffix(strings.TrimSuffix(f, "_events.jsonl"), "")
-			if ctx == nil || ctx["channel"] != wantCh {
-				bad(f, line, "context.channel %v", ctx["channel"])
+			if wantCh := strings.TrimSuffix(f, "_events.jsonl"); m.Context.Channel != wantCh {
+				bad(f, line, "context.channel %q", m.Context.Channel)
 				continue
 			}
 			sc.segment[typ]++
 			ids := []idRef{{"anonymous_id", anon}, {"crm_id", user}}
 			if typ == "alias" {
-				ids = append(ids, idRef{"anonymous_id", str("previousId")})
+				ids = append(ids, idRef{"anonymous_id", m.PreviousID})
 			}
 			if typ == "identify" {
-				traits := m["traits"].(map[string]any)
-				e, _ := traits["email"].(string)
-				p, _ := traits["phone"].(string)
-				ids = append(ids, idRef{"email", e}, idRef{"phone", p})
+				ids = append(ids, idRef{"email", m.Traits["email"]}, idRef{"phone", m.Traits["phone"]})
 			}
 			if f == "app_events.jsonl" {
-				dev, _ := ctx["device"].(map[string]any)
-				did, _ := dev["id"].(string)
-				if !reDev.MatchString(did) {
-					bad(f, line, "device id %q", did)
+				if !reDev.MatchString(m.Context.Device.ID) {
+					bad(f, line, "device id %q", m.Context.Device.ID)
 				}
-				ids = append(ids, idRef{"device_id", did})
+				ids = append(ids, idRef{"device_id", m.Context.Device.ID})
 			}
 			add(f, line, ids...)
 		}
@@ -458,11 +488,8 @@ func scanExports(t *testing.T, dir string) *scan {
 // malformed with truth/malformed.csv: the two sets must be equal, and every
 // planted kind must occur at the default size.
 func TestExportsParseAndMalformedExactlyAsPlanted(t *testing.T) {
-	dir, st, sc := defaultScan(t)
-	tr, err := ReadTruth(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, st, sc := defaultScan(t)
+	tr := defaultTruth(t)
 	planted := map[string]string{}
 	kinds := map[string]int{}
 	for _, m := range tr.Malformed {
@@ -522,10 +549,7 @@ func TestExportsParseAndMalformedExactlyAsPlanted(t *testing.T) {
 // truth lists appears in some export.
 func TestTruthConsistentWithExports(t *testing.T) {
 	dir, _, sc := defaultScan(t)
-	tr, err := ReadTruth(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := defaultTruth(t)
 	shared := map[string]bool{}
 	for _, id := range tr.Identities {
 		k := id.Type + "\x00" + id.Value
@@ -638,11 +662,8 @@ func TestTruthConsistentWithExports(t *testing.T) {
 // mean logged reward agrees with the true value of the logging policy
 // within 4 standard errors.
 func TestDecisionLog(t *testing.T) {
-	dir, _ := defaultSample(t)
-	tr, err := ReadTruth(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+
+	tr := defaultTruth(t)
 	if len(tr.Decisions) < 2000 {
 		t.Fatalf("only %d decisions at the default size", len(tr.Decisions))
 	}
@@ -741,11 +762,8 @@ func targeted(d *DecisionTruth) string {
 // zero. The segment oracle (best allowed action per decision from the
 // truth) bounds both from above.
 func TestTargetedPolicyBeatsEverySingleAction(t *testing.T) {
-	dir, _ := defaultSample(t)
-	tr, err := ReadTruth(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+
+	tr := defaultTruth(t)
 	single := func(a string) func(*DecisionTruth) string {
 		return func(d *DecisionTruth) string {
 			if d.Allowed(a) {
@@ -799,11 +817,8 @@ func TestTargetedPolicyBeatsEverySingleAction(t *testing.T) {
 // exports: per segment, app share of Segment messages and cart value of
 // cart_abandon decisions differ in the documented directions.
 func TestSegmentsShowInBehaviour(t *testing.T) {
-	dir, _ := defaultSample(t)
-	tr, err := ReadTruth(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+
+	tr := defaultTruth(t)
 	cart := map[string][]float64{}
 	for _, d := range tr.Decisions {
 		if d.Trigger == TriggerCart {
