@@ -269,95 +269,103 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 	res := identity.Stitch(g, l.Guard)
 	stitchTime := time.Since(t0)
 
-	// Pass 2: rows.
+	// Pass 2: rows. A producer goroutine reads and prepares rows
+	// (parsing, property JSON, de-duplication keys) while this one
+	// resolves identities and inserts, so parsing overlaps SQLite.
 	r2, _, err := l.Open(path, opt)
 	if err != nil {
 		return rep, err
 	}
 	defer closeReader(r2)
+	items := make(chan []prepared, 4)
+	stop := make(chan struct{})
+	prodDone := make(chan struct{})
+	var readErr error
+	go func() {
+		defer close(prodDone)
+		defer close(items)
+		readErr = produce(ctx, r2, items, stop)
+	}()
+	defer func() { // on every return: stop the producer before the reader closes
+		close(stop)
+		<-prodDone
+	}()
 	inserted := make([]bool, len(l.types)-int(firstNew))
 	var read int64
 	var evIn store.EventIn
 	var dIn store.DecisionIn
-	for {
-		rec, err := r2.Next()
-		if err == io.EOF {
-			break
-		}
-		read++
-		if read%rowCheck == 0 {
-			if err := ctx.Err(); err != nil {
+	for batch := range items {
+		for i := range batch {
+			it := &batch[i]
+			read++
+			if it.rowErr != nil {
+				if err := addReject(tx, sum, it.rowErr.Line, it.rowErr.Reason, it.rowErr.Raw); err != nil {
+					return rep, err
+				}
+				continue
+			}
+			rec := &it.rec
+			if it.why != "" {
+				raw, _ := json.Marshal(rec)
+				if err := addReject(tx, sum, rec.Line, it.why, string(raw)); err != nil {
+					return rep, err
+				}
+				continue
+			}
+			var idbuf [8]uint32
+			ids, err := l.resolve(rec.IDs, idbuf[:0], false)
+			if err != nil {
 				return rep, err
 			}
+			for k, id := range ids {
+				if id >= firstNew && !inserted[id-firstNew] {
+					inserted[id-firstNew] = true
+					if _, err := tx.Label(store.LabelIDType, string(rec.IDs[k].Type)); err != nil {
+						return rep, err
+					}
+					if err := tx.AddIdentity(int64(id), string(rec.IDs[k].Type), rec.IDs[k].Value,
+						int64(res.Customer[id]), res.Shared[id], rec.Line, rec.Time); err != nil {
+						return rep, err
+					}
+				}
+			}
+			primary := ids[0]
+			cust := int64(res.Customer[primary])
+			switch rec.Kind {
+			case ingest.KindEvent:
+				if err := l.fillEvent(tx, &evIn, rec, cust, int64(primary)); err != nil {
+					return rep, err
+				}
+				evIn.Props, evIn.Dedup = it.props, it.dedup
+				if err := tx.AddEvent(&evIn); err != nil {
+					return rep, err
+				}
+			case ingest.KindDecision:
+				fillDecision(&dIn, rec, cust, int64(primary))
+				if err := tx.AddDecision(&dIn); err != nil {
+					return rep, err
+				}
+			default: // profile and link rows
+				ts := rec.Time
+				if ts == 0 {
+					ts = start.UnixMilli()
+				}
+				if err := tx.AddProfileRow(int64(primary), ts, rec.Line, it.props, it.dedup); err != nil {
+					return rep, err
+				}
+				for ch, granted := range rec.Consents {
+					if err := tx.AddConsent(int64(primary), ch, ts, granted, rec.Line); err != nil {
+						return rep, err
+					}
+				}
+			}
+		}
+		if read%rowCheck < int64(len(batch)) {
 			report("loading", read, r2.BytesRead(), 1.1)
 		}
-		var rowErr *ingest.RowError
-		if errors.As(err, &rowErr) {
-			if err := addReject(tx, sum, rowErr.Line, rowErr.Reason, rowErr.Raw); err != nil {
-				return rep, err
-			}
-			continue
-		} else if err != nil {
-			return rep, fmt.Errorf("%s: %w", path, err)
-		}
-		if why := validate(&rec); why != "" {
-			raw, _ := json.Marshal(rec)
-			if err := addReject(tx, sum, rec.Line, why, string(raw)); err != nil {
-				return rep, err
-			}
-			continue
-		}
-		var idbuf [8]uint32
-		ids, err := l.resolve(rec.IDs, idbuf[:0], false)
-		if err != nil {
-			return rep, err
-		}
-		for k, id := range ids {
-			if id >= firstNew && !inserted[id-firstNew] {
-				inserted[id-firstNew] = true
-				if _, err := tx.Label(store.LabelIDType, string(rec.IDs[k].Type)); err != nil {
-					return rep, err
-				}
-				if err := tx.AddIdentity(int64(id), string(rec.IDs[k].Type), rec.IDs[k].Value,
-					int64(res.Customer[id]), res.Shared[id], rec.Line, rec.Time); err != nil {
-					return rep, err
-				}
-			}
-		}
-		primary := ids[0]
-		cust := int64(res.Customer[primary])
-		switch rec.Kind {
-		case ingest.KindEvent:
-			if err := l.fillEvent(tx, &evIn, &rec, cust, int64(primary)); err != nil {
-				return rep, err
-			}
-			if err := tx.AddEvent(&evIn); err != nil {
-				return rep, err
-			}
-		case ingest.KindDecision:
-			fillDecision(&dIn, &rec, cust, int64(primary))
-			if err := tx.AddDecision(&dIn); err != nil {
-				return rep, err
-			}
-		default: // profile and link rows
-			ts := rec.Time
-			if ts == 0 {
-				ts = start.UnixMilli()
-			}
-			traits := "{}"
-			if len(rec.Traits) > 0 {
-				b, _ := json.Marshal(rec.Traits)
-				traits = string(b)
-			}
-			if err := tx.AddProfileRow(int64(primary), ts, rec.Line, traits, profileKey(&rec)); err != nil {
-				return rep, err
-			}
-			for ch, granted := range rec.Consents {
-				if err := tx.AddConsent(int64(primary), ch, ts, granted, rec.Line); err != nil {
-					return rep, err
-				}
-			}
-		}
+	}
+	if readErr != nil {
+		return rep, fmt.Errorf("%s: %w", path, readErr)
 	}
 	closeReader(r2)
 	for i, ok := range inserted {
@@ -645,26 +653,97 @@ func (l *Loader) fillEvent(tx *store.WriteTx, e *store.EventIn, r *ingest.Record
 	if e.Type, err = tx.Label(store.LabelType, r.Type); err != nil {
 		return err
 	}
-	if e.Campaign, err = tx.Label(store.LabelCampaign, r.Campaign); err != nil {
-		return err
+	e.Campaign, err = tx.Label(store.LabelCampaign, r.Campaign)
+	return err
+}
+
+// prepared is one row of the second pass, made ready by the producer:
+// the record or its rejection, why validation refused it, and for events
+// and profile rows the JSON (properties or traits) and de-duplication key.
+type prepared struct {
+	rec    ingest.Record
+	rowErr *ingest.RowError
+	why    string
+	props  string
+	dedup  uint64
+}
+
+// prepBatch is how many rows the producer hands over at a time.
+const prepBatch = 512
+
+// produce reads r to the end, sending prepared rows in batches; it
+// returns a fatal reading error, or ctx's error when cancelled.
+func produce(ctx context.Context, r ingest.Reader, out chan<- []prepared, stop <-chan struct{}) error {
+	batch := make([]prepared, 0, prepBatch)
+	send := func() bool {
+		select {
+		case out <- batch:
+			batch = make([]prepared, 0, prepBatch)
+			return true
+		case <-stop:
+			return false
+		}
 	}
-	if len(r.Props) > 0 {
-		b, _ := json.Marshal(r.Props) // sorted keys
-		e.Props = string(b)
+	for n := 0; ; n++ {
+		if n%rowCheck == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		batch = append(batch, prepared{})
+		it := &batch[len(batch)-1]
+		var rowErr *ingest.RowError
+		if errors.As(err, &rowErr) {
+			it.rowErr = rowErr
+		} else if err != nil {
+			return err
+		} else {
+			it.rec = rec
+			it.why = validate(&it.rec)
+			if it.why == "" {
+				prepare(it)
+			}
+		}
+		if len(batch) == prepBatch && !send() {
+			return nil
+		}
 	}
-	if r.DedupKey != "" {
-		// The id is combined with the event type: some exports repeat
-		// their id on each status of one message (an SMS sid that is
-		// sent, then delivered, then clicked).
-		e.Dedup = hashStrings("event", r.Channel, r.DedupKey, r.Type)
-	} else {
-		h := newHasher()
-		h.str("event-content")
-		hashCommon(&h, r)
-		h.str(e.Props)
-		e.Dedup = h.sum()
+	if len(batch) > 0 {
+		send()
 	}
 	return nil
+}
+
+// prepare computes the JSON and de-duplication key of a valid row.
+func prepare(it *prepared) {
+	r := &it.rec
+	switch r.Kind {
+	case ingest.KindEvent:
+		it.props = jsonObject(r.Props)
+		if r.DedupKey != "" {
+			// The id is combined with the event type: some exports
+			// repeat their id on each status of one message (an SMS
+			// sid that is sent, then delivered, then clicked).
+			it.dedup = hashStrings("event", r.Channel, r.DedupKey, r.Type)
+		} else {
+			h := newHasher()
+			h.str("event-content")
+			hashCommon(&h, r)
+			h.str(it.props)
+			it.dedup = h.sum()
+		}
+	case ingest.KindDecision:
+	default:
+		it.props = "{}"
+		if len(r.Traits) > 0 {
+			it.props = jsonObject(r.Traits)
+		}
+		it.dedup = profileKey(r)
+	}
 }
 
 func hashCommon(h *hasher, r *ingest.Record) {

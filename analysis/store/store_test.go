@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -214,3 +215,56 @@ func TestFinishRefusesBadAccounting(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// BenchmarkScanEvents measures the journey scan in rows per second: over
+// the database named by WORKBENCH_BENCH_DB (e.g. the 1,000,000-customer
+// sample loaded by analysis/load/bench/compare.sh), else over 200,000
+// synthetic events.
+func BenchmarkScanEvents(b *testing.B) {
+	ctx := context.Background()
+	var s *Store
+	if p := os.Getenv("WORKBENCH_BENCH_DB"); p != "" {
+		var err error
+		if s, err = Open(p); err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+	} else {
+		s = benchStore(b, 200000)
+	}
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	var n int64
+	for i := 0; i < b.N; i++ {
+		if err := s.ScanEvents(ctx, func(*EventRow) error { n++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(n)/(cpuTime()-cpu0).Seconds(), "rows/cpu-s")
+}
+
+func benchStore(b *testing.B, n int) *Store {
+	s, err := Open(filepath.Join(b.TempDir(), "b.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	tx, err := s.BeginLoad(context.Background(), SourceInfo{Name: "synthetic", Checksum: "x"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ch, _ := tx.Label(LabelChannel, "web")
+	ty, _ := tx.Label(LabelType, "page")
+	for i := 0; i < n; i++ {
+		c := int64(i*7919%(n/40+1)) + 1
+		e := EventIn{Customer: c, Identity: c, Time: int64(i), Channel: ch, Type: ty, Props: `{"path":"/"}`, Dedup: uint64(i + 1)}
+		if err := tx.AddEvent(&e); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Finish(FinishStats{Read: int64(n), Loaded: int64(n)}); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -112,6 +113,11 @@ func runLoad(c *command, args []string, stdout, stderr io.Writer) error {
 	defer st.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	// The load allocates many short-lived rows: collect garbage less often
+	// while the heap is small, and hard against a soft limit so that peak
+	// memory stays bounded whatever the file size.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(384 << 20))
 	l := load.New(st)
 	l.Guard.MaxPersons = *maxPersons
 	var last time.Time
