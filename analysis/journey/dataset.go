@@ -21,6 +21,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"sync"
 )
 
 // Event is one event as a source yields it to Build.
@@ -96,6 +97,9 @@ type Dataset struct {
 	channels, types, campaigns []string
 	propKeys                   []string
 	propVals                   [][]string
+
+	lbMu    sync.Mutex
+	lbCache []labelerEntry
 }
 
 // maxEvents is the largest number of events a Dataset can hold (positions

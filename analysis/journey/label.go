@@ -107,6 +107,40 @@ type labeler struct {
 	col    []uint32 // property column for ByProperty
 	rawMap []int32  // raw id → label id
 	labels []string
+	ids    map[string]int32 // label → id
+}
+
+// labelerCacheSize is the number of label choices whose mapping a Dataset
+// keeps, so that re-queries with the same labels skip the regex work.
+const labelerCacheSize = 8
+
+// labelerFor returns the (cached) labeler of spec.
+func (d *Dataset) labelerFor(spec LabelSpec) (*labeler, error) {
+	key := fmt.Sprintf("%d\x00%s\x00%q", spec.By, spec.Property, spec.Rules)
+	d.lbMu.Lock()
+	for _, e := range d.lbCache {
+		if e.key == key {
+			d.lbMu.Unlock()
+			return e.lb, nil
+		}
+	}
+	d.lbMu.Unlock()
+	lb, err := d.newLabeler(spec)
+	if err != nil {
+		return nil, err
+	}
+	d.lbMu.Lock()
+	d.lbCache = append(d.lbCache, labelerEntry{key, lb})
+	if len(d.lbCache) > labelerCacheSize {
+		d.lbCache = d.lbCache[1:]
+	}
+	d.lbMu.Unlock()
+	return lb, nil
+}
+
+type labelerEntry struct {
+	key string
+	lb  *labeler
 }
 
 func (d *Dataset) newLabeler(spec LabelSpec) (*labeler, error) {
@@ -163,6 +197,7 @@ func (d *Dataset) newLabeler(spec LabelSpec) (*labeler, error) {
 		}
 		lb.rawMap[i] = id
 	}
+	lb.ids = ids
 	return lb, nil
 }
 

@@ -24,6 +24,7 @@ func TestPersistRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	d.lbCache, d2.lbCache = nil, nil
 	if !reflect.DeepEqual(d, d2) {
 		t.Fatal("dataset read back differs from the one written")
 	}

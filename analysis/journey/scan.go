@@ -255,15 +255,12 @@ type scanner struct {
 }
 
 func newScanner(d *Dataset, q Query) (*scanner, error) {
-	lb, err := d.newLabeler(q.Label)
+	lb, err := d.labelerFor(q.Label)
 	if err != nil {
 		return nil, err
 	}
 	sc := &scanner{d: d, q: q, lb: lb, splitMode: q.Split.Mode}
-	sc.scope = &Scope{Data: d, Labels: lb.labels, Query: q, ids: make(map[string]int32, len(lb.labels))}
-	for i, l := range lb.labels {
-		sc.scope.ids[l] = int32(i)
-	}
+	sc.scope = &Scope{Data: d, Labels: lb.labels, Query: q, ids: lb.ids}
 	if len(q.Filter.Channels) > 0 {
 		sc.keepCh = make([]bool, len(d.channels))
 		for _, c := range q.Filter.Channels {
