@@ -1,0 +1,123 @@
+package workspace
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/journeyworkbench/workbench/analysis/ingest"
+	"github.com/journeyworkbench/workbench/analysis/journey"
+	"github.com/journeyworkbench/workbench/analysis/load"
+	"github.com/journeyworkbench/workbench/analysis/store"
+	"github.com/journeyworkbench/workbench/sample"
+)
+
+// benchFunnel is the funnel of the comparison benchmark: Product Viewed →
+// Product Added → Order Completed by event type, ordered, with a window
+// longer than the data so that the SQL and pandas versions (earliest step
+// 1, then the earliest step 2 after it, …) compute the same thing.
+var benchFunnel = journey.FunnelOptions{
+	Steps: []journey.FunnelStep{
+		{Name: "viewed", Labels: []string{"Product Viewed"}},
+		{Name: "added", Labels: []string{"Product Added"}},
+		{Name: "ordered", Labels: []string{"Order Completed"}},
+	},
+	Window: 400 * 24 * time.Hour,
+}
+
+// benchStore opens $WORKBENCH_BENCH_DB, or loads a 2,000-customer sample.
+func benchStore(b *testing.B) *store.Store {
+	if p := os.Getenv("WORKBENCH_BENCH_DB"); p != "" {
+		st, err := store.Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return st
+	}
+	dir := b.TempDir()
+	ctx := context.Background()
+	if _, err := sample.Generate(ctx, dir, sample.Options{Customers: 2000, Seed: 7}, nil); err != nil {
+		b.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(dir, "b.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range sample.ExportFiles() {
+		if _, err := load.File(ctx, st, filepath.Join(dir, name), ingest.Options{}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return st
+}
+
+// BenchmarkOverview measures the exploratory scan — transitions, the top
+// 10 variants and one funnel in a single pass, labelled by event type over
+// whole journeys — on the store of $WORKBENCH_BENCH_DB (the comparison
+// script sets it) or a small sample. It reports the cold start (building
+// the Dataset from SQLite) as build-s, the warm scan as ns/op, a warm
+// re-query with a changed filter (web and app events from February on) as
+// requery-s, and the Dataset's bytes per event. With
+// $WORKBENCH_BENCH_OUT it writes the results as JSON for the script to
+// compare with SQL and pandas.
+func BenchmarkOverview(b *testing.B) {
+	st := benchStore(b)
+	defer st.Close()
+	w := New(st)
+	ctx := context.Background()
+	start := time.Now()
+	d, err := w.Dataset(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	build := time.Since(start)
+	q := Query{}
+	fo := benchFunnel
+	var o *Overview
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if o, err = w.Overview(ctx, q, 10, &fo); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	feb := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	rq := Query{Filter: Filter{From: feb, Channels: []string{"web", "app"}}}
+	start = time.Now()
+	if _, err := w.Overview(ctx, rq, 10, &fo); err != nil {
+		b.Fatal(err)
+	}
+	requery := time.Since(start)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(build.Seconds(), "build-s")
+	b.ReportMetric(requery.Seconds(), "requery-s")
+	b.ReportMetric(float64(d.NumEvents()), "events")
+	b.ReportMetric(float64(d.MemoryBytes())/float64(max(1, d.NumEvents())), "dataset-B/event")
+	b.ReportMetric(float64(ms.Sys)/(1<<20), "go-sys-MB")
+	if out := os.Getenv("WORKBENCH_BENCH_OUT"); out != "" {
+		edges := map[string]int64{}
+		for _, e := range o.Transitions.Edges {
+			edges[e.From+">"+e.To] = e.Count
+		}
+		var funnel []int64
+		for _, s := range o.Funnel.Overall.Steps {
+			funnel = append(funnel, s.Customers)
+		}
+		var top []map[string]any
+		for _, v := range o.Variants.Variants {
+			top = append(top, map[string]any{"steps": v.Steps, "journeys": v.Journeys})
+		}
+		res := map[string]any{"events": o.Transitions.Events, "journeys": o.Transitions.Journeys, "edges": edges,
+			"funnel": funnel, "distinct_variants": o.Variants.Distinct, "top_variants": top,
+			"build_s": build.Seconds(), "scan_s": b.Elapsed().Seconds() / float64(b.N), "requery_s": requery.Seconds()}
+		buf, _ := json.Marshal(res)
+		if err := os.WriteFile(out, buf, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
