@@ -8,13 +8,12 @@ import (
 	"github.com/sahilm/fuzzy"
 )
 
-// Overview is what the Data screen shows: the loaded sources, the event
-// counts and the table totals, all read at one data version.
+// Overview is what the Data screen shows: the loaded sources and the event
+// counts of one data version.
 type Overview struct {
 	Version int64
 	Sources []store.SourceStats
 	Counts  *store.Counts
-	Totals  store.Totals
 }
 
 // DataVersion returns the store's data version (see store.DataVersion).
@@ -55,13 +54,9 @@ func (b *Backend) CachedCounts() (*store.Counts, int64) {
 	return b.counts, b.countsAt
 }
 
-// Overview reads the sources, the totals and the (cached) counts.
+// Overview reads the sources and the (cached) counts.
 func (b *Backend) Overview(ctx context.Context) (*Overview, error) {
 	srcs, err := b.st.Sources(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tot, err := b.st.Totals(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +64,7 @@ func (b *Backend) Overview(ctx context.Context) (*Overview, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Overview{Version: v, Sources: srcs, Counts: c, Totals: tot}, nil
+	return &Overview{Version: v, Sources: srcs, Counts: c}, nil
 }
 
 // Rejects lists up to limit rejected rows of one source (0: every source)
