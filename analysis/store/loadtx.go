@@ -42,6 +42,7 @@ type WriteTx struct {
 
 	events, decisions, profiles, consents, rejects, links, idents *batcher
 	stmts                                                         map[string]*sql.Stmt
+	seq                                                           int64 // the last event seq given
 
 	// Counters of rows inserted and ignored as duplicates.
 	Loaded, Duplicate, Rejected int64
@@ -85,6 +86,10 @@ func (s *Store) beginWrite(ctx context.Context) (*WriteTx, error) {
 		tx.Rollback()
 		return nil, err
 	}
+	if err := tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'event_seq'").Scan(&t.seq); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
 	rows, err := tx.QueryContext(ctx, "SELECT id, kind, label FROM labels")
 	if err != nil {
 		tx.Rollback()
@@ -101,7 +106,7 @@ func (s *Store) beginWrite(ctx context.Context) (*WriteTx, error) {
 		t.labels[k] = id
 	}
 	rows.Close()
-	t.events = newBatcher(t, "INSERT OR IGNORE INTO events(customer_id, identity_id, ts, channel_id, type_id, campaign_id, revenue, props, source_id, line, dedup)", 11)
+	t.events = newBatcher(t, "INSERT OR IGNORE INTO events(customer_id, identity_id, ts, seq, channel_id, type_id, campaign_id, revenue, props, source_id, line, dedup)", 12)
 	t.decisions = newBatcher(t, "INSERT OR IGNORE INTO decisions(customer_id, identity_id, ts, decision_key, trigger, context, action, propensity, reward, converted, revenue, cost, source_id, line, dedup)", 15)
 	t.profiles = newBatcher(t, "INSERT OR IGNORE INTO profile_rows(identity_id, ts, source_id, line, traits, dedup)", 6)
 	t.consents = newBatcher(t, "INSERT OR IGNORE INTO consents(identity_id, channel, ts, granted, source_id, line)", 6)
@@ -166,7 +171,8 @@ func (t *WriteTx) AddEvent(e *EventIn) error {
 	if e.Props != "" {
 		props = e.Props
 	}
-	return t.events.add(e.Customer, e.Identity, e.Time, e.Channel, e.Type, e.Campaign, rev, props, t.sourceID, e.Line, int64(e.Dedup))
+	t.seq++
+	return t.events.add(e.Customer, e.Identity, e.Time, t.seq, e.Channel, e.Type, e.Campaign, rev, props, t.sourceID, e.Line, int64(e.Dedup))
 }
 
 // DecisionIn is one logged decision to insert.
@@ -340,9 +346,13 @@ func (t *WriteTx) Finish(st FinishStats) error {
 	return t.Commit()
 }
 
-// Commit bumps the data version and commits.
+// Commit bumps the data version, records the last event seq and commits.
 func (t *WriteTx) Commit() error {
 	if _, err := t.tx.ExecContext(t.ctx, "UPDATE meta SET value = value + 1 WHERE key = 'data_version'"); err != nil {
+		t.Rollback()
+		return err
+	}
+	if _, err := t.tx.ExecContext(t.ctx, "UPDATE meta SET value = ? WHERE key = 'event_seq'", t.seq); err != nil {
 		t.Rollback()
 		return err
 	}

@@ -127,8 +127,8 @@ type EventRow struct {
 }
 
 // ScanEvents streams every event ordered by customer, then time, then
-// load order (a stable sort by time within each customer), in one pass
-// over the events_journey index. fn receives the same *EventRow each
+// load order (a stable sort by time within each customer), in one
+// sequential pass over the events table, which is clustered in that order. fn receives the same *EventRow each
 // time: copy what it keeps. The scan sees the data as it was when it
 // started, even while a load commits.
 func (s *Store) ScanEvents(ctx context.Context, fn func(*EventRow) error) error {
@@ -137,7 +137,7 @@ func (s *Store) ScanEvents(ctx context.Context, fn func(*EventRow) error) error 
 		return err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT customer_id, ts, seq, channel_id, type_id, campaign_id, revenue, props
-		FROM events INDEXED BY events_journey ORDER BY customer_id, ts, seq`)
+		FROM events ORDER BY customer_id, ts, seq`)
 	if err != nil {
 		return err
 	}

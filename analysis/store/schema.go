@@ -143,14 +143,15 @@ CREATE TABLE labels (
 	UNIQUE (kind, label)
 );
 
--- events: seq is the load order (rowid). events_journey orders a
--- customer's events by time, ties in load order (the rowid is the index's
--- last column), so a journey scan is one pass over one index.
+-- events: clustered by customer, time and load order (seq, from the
+-- event_seq counter in meta), so that a journey scan reads the table
+-- front to back and one customer's events are contiguous on disk. dedup
+-- is the 64-bit de-duplication key.
 CREATE TABLE events (
-	seq         INTEGER PRIMARY KEY,
 	customer_id INTEGER NOT NULL,
-	identity_id INTEGER NOT NULL,
 	ts          INTEGER NOT NULL,
+	seq         INTEGER NOT NULL,
+	identity_id INTEGER NOT NULL,
 	channel_id  INTEGER NOT NULL,
 	type_id     INTEGER NOT NULL,
 	campaign_id INTEGER NOT NULL,
@@ -158,9 +159,11 @@ CREATE TABLE events (
 	props       TEXT,
 	source_id   INTEGER NOT NULL,
 	line        INTEGER NOT NULL,
-	dedup       INTEGER NOT NULL UNIQUE
-);
-CREATE INDEX events_journey ON events(customer_id, ts);
+	dedup       INTEGER NOT NULL,
+	PRIMARY KEY (customer_id, ts, seq)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX events_dedup ON events(dedup);
+INSERT INTO meta(key, value) VALUES ('event_seq', 0);
 
 -- decisions: the decision log of the current campaign engine.
 CREATE TABLE decisions (

@@ -179,7 +179,7 @@ func TestScanEventsOrder(t *testing.T) {
 		t.Errorf("scan order\n got %v\nwant %v", got, want)
 	}
 	rows, err := s.db.Query(`EXPLAIN QUERY PLAN SELECT customer_id, ts, seq, channel_id, type_id, campaign_id, revenue, props
-		FROM events INDEXED BY events_journey ORDER BY customer_id, ts, seq`)
+		FROM events ORDER BY customer_id, ts, seq`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestScanEventsOrder(t *testing.T) {
 		rows.Scan(&a, &b, &c, &d)
 		plan = append(plan, d)
 	}
-	if p := strings.Join(plan, "; "); strings.Contains(p, "TEMP B-TREE") || !strings.Contains(p, "events_journey") {
+	if p := strings.Join(plan, "; "); strings.Contains(p, "TEMP B-TREE") || strings.Contains(p, "INDEX") {
 		t.Errorf("journey scan plan %q sorts or skips the index", p)
 	}
 }
