@@ -149,20 +149,31 @@ func BenchmarkScanCombined(b *testing.B) {
 	b.ReportMetric(float64(d.NumEvents())*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
+var requeryFilters = []Filter{
+	{Channels: []string{"web", "app", "store"}},
+	{From: synthStart + 30*86400e3, To: synthStart + 120*86400e3},
+	{Channels: []string{"web", "email"}, From: synthStart + 10*86400e3},
+}
+
 // BenchmarkRequery: the same three analyses with a changed filter on each
 // run (channels and a time range), on warm data, sessions of 30 minutes.
 func BenchmarkRequery(b *testing.B) {
+	benchRequery(b, Split{Mode: Sessions})
+}
+
+// BenchmarkRequeryWhole is BenchmarkRequery over whole histories (one
+// journey per customer, nearly every variant distinct).
+func BenchmarkRequeryWhole(b *testing.B) {
+	benchRequery(b, Split{})
+}
+
+func benchRequery(b *testing.B, split Split) {
 	d := benchDataset(b)
-	filters := []Filter{
-		{Channels: []string{"web", "app", "store"}},
-		{From: synthStart + 30*86400e3, To: synthStart + 120*86400e3},
-		{Channels: []string{"web", "email"}, From: synthStart + 10*86400e3},
-	}
 	runtime.GC()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		runCombined(b, d, Query{Filter: filters[i%len(filters)], Split: Split{Mode: Sessions}})
+		runCombined(b, d, Query{Filter: requeryFilters[i%len(requeryFilters)], Split: split})
 	}
 	b.ReportMetric(float64(d.NumEvents())*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }

@@ -58,7 +58,8 @@ type FunnelStep struct {
 // the event of step After (1-based) and before the event of step After+1,
 // within the window, ends the attempt at step After. In any-order
 // funnels After is ignored: an exclusion event after the attempt's first
-// step and before its completion ends it.
+// step and before its completion ends it. Strict funnels allow no event
+// between steps at all, so exclusions change nothing there.
 type Exclusion struct {
 	Labels []string `json:"labels"`
 	After  int      `json:"after"`
