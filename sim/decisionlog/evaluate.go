@@ -1,0 +1,290 @@
+package decisionlog
+
+import (
+	"fmt"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/journeyworkbench/workbench/sim/ope"
+	"github.com/journeyworkbench/workbench/sim/policy"
+)
+
+// OPELog returns the log in the estimators' array form (actions indexed in
+// l.Actions; the logging distribution over the other actions is not known
+// from a log, so Behavior is nil).
+func (l *Log) OPELog() *ope.Log {
+	return &ope.Log{K: len(l.Actions.Names), Actions: l.Action, Rewards: l.Reward, Pscore: l.Propensity}
+}
+
+// BuildFunc builds the policies to evaluate from a build context (for a
+// policy file: policy.ParseWith on the file with ctx).
+type BuildFunc func(ctx *policy.Context) ([]policy.Policy, error)
+
+// DefaultPolicyFolds is the default number of folds policies that learn
+// from the log are cross-fitted over.
+const DefaultPolicyFolds = 5
+
+// CrossFitDists builds the policies k times, the j-th time from the
+// decisions outside fold j (Folds(k, seed)), and returns each policy's
+// action distribution where decision i's row comes from the build that
+// did not see i's fold:
+//
+//	π(a|x_i) = π_{−fold(i)}(a|x_i).
+//
+// A policy that learns from the log (an arbitration with fitted
+// propensities, a warm-started learner, the logged policy's frequencies)
+// is thereby never scored on a decision it learnt from, so its estimate
+// is not flattered by its own overfitting: it estimates the value of the
+// policy learnt from (k−1)/k of the log. Policies that read nothing from
+// the log are the same in every build. k = 1 builds once from the whole
+// log (scored in-sample).
+func (l *Log) CrossFitDists(build BuildFunc, k int, seed uint64) (names []string, dists [][]float64, err error) {
+	if k < 1 {
+		k = 1
+	}
+	K := len(l.Actions.Names)
+	var fold []int
+	if k > 1 {
+		fold = l.Folds(k, seed)
+	}
+	var s policy.State
+	for f := 0; f < k; f++ {
+		ctx := l.Context()
+		if k > 1 {
+			ctx = l.contextExcept(fold, f)
+		}
+		pols, err := build(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if f == 0 {
+			dists = make([][]float64, len(pols))
+			for j, p := range pols {
+				names = append(names, p.Name())
+				dists[j] = make([]float64, l.N()*K)
+			}
+		} else if len(pols) != len(dists) {
+			return nil, nil, fmt.Errorf("the policies built differ between folds")
+		}
+		for _, i := range l.order {
+			if k > 1 && fold[i] != f {
+				continue
+			}
+			l.State(int(i), &s)
+			for j, p := range pols {
+				p.Probs(&s, dists[j][int(i)*K:(int(i)+1)*K])
+			}
+		}
+	}
+	return names, dists, nil
+}
+
+// ActionDist returns π(a|x_i) for every decision i and action a (n×K,
+// row-major) by calling p.Probs on each decision's state in time order (a
+// learner is scored as it stands: it is not updated here).
+func (l *Log) ActionDist(p policy.Policy) []float64 {
+	k := len(l.Actions.Names)
+	out := make([]float64, l.N()*k)
+	var s policy.State
+	for _, i := range l.order {
+		l.State(int(i), &s)
+		p.Probs(&s, out[int(i)*k:(int(i)+1)*k])
+	}
+	return out
+}
+
+// maxFitRows is the largest number of decisions the context encoding is
+// fitted on (evenly spaced over the log); the rest are only transformed.
+const maxFitRows = 200_000
+
+// Encode returns the decisions' context (trigger and ctx_* features) as a
+// numeric matrix for the reward model: ope.FitEncoding with NumericBins
+// bins, i.e. numbers cut into up to bins quantile bins (bins = 0 keeps
+// them as numbers), strings and booleans one-hot. On logs above 200,000
+// decisions the encoding is fitted on 200,000 evenly spaced decisions
+// (plus the first decision with a text value in each column that also has
+// numbers), so a category seen only elsewhere encodes as all zeros.
+func (l *Log) Encode(bins int) (*mat.Dense, []string, error) {
+	n := l.N()
+	row := func(i int) map[string]string {
+		m := make(map[string]string, len(l.cols))
+		for j, c := range l.cols {
+			m[c.name] = l.Text(i, j)
+		}
+		return m
+	}
+	var fit []map[string]string
+	if n <= maxFitRows {
+		for i := 0; i < n; i++ {
+			fit = append(fit, row(i))
+		}
+	} else {
+		for j := 0; j < maxFitRows; j++ {
+			fit = append(fit, row(j*n/maxFitRows))
+		}
+		for _, c := range l.cols {
+			hasNum, firstStr := false, -1
+			for i, k := range c.kind {
+				hasNum = hasNum || k == kNum || k == kBool
+				if k == kStr && firstStr < 0 {
+					firstStr = i
+				}
+			}
+			if hasNum && firstStr >= 0 {
+				fit = append(fit, row(firstStr))
+			}
+		}
+	}
+	enc, err := ope.FitEncoding(fit, ope.EncodeOptions{NumericBins: bins})
+	if err != nil {
+		return nil, nil, err
+	}
+	names := enc.Names()
+	X := mat.NewDense(n, len(names), nil)
+	const chunk = 1 << 16
+	batch := make([]map[string]string, 0, chunk)
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		batch = batch[:0]
+		for i := lo; i < hi; i++ {
+			batch = append(batch, row(i))
+		}
+		part, err := enc.Transform(batch)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i := lo; i < hi; i++ {
+			copy(X.RawRowView(i), part.RawRowView(i-lo))
+		}
+	}
+	return X, names, nil
+}
+
+// Options control Evaluate.
+type Options struct {
+	// Estimators to run; nil means ope.DefaultEstimators(Clip, Tau).
+	Estimators []ope.Estimator
+	// Clip and Tau as in ope.Options (Clip adds clipped IPW and DR; Tau
+	// is Switch-DR's threshold, 0 meaning ope.DefaultSwitchTau).
+	Clip, Tau float64
+	// RewardModel is the reward model of DM, DR, SNDR and Switch-DR,
+	// cross-fitted (ope.FitRewardModel).
+	RewardModel ope.RewardModelOptions
+	// Bins is the number of quantile bins numeric context features are
+	// cut into for the reward model (ope.EncodeOptions.NumericBins);
+	// negative keeps them as numbers, zero means DefaultBins.
+	Bins int
+	// PolicyFolds is the number of folds of customers policies are
+	// cross-fitted over (see CrossFitDists); zero means
+	// DefaultPolicyFolds, 1 means in-sample.
+	PolicyFolds int
+	// Bootstrap, Alpha and Seed as in ope.Options (Seed also fixes the
+	// policy folds).
+	Bootstrap int
+	Alpha     float64
+	Seed      uint64
+}
+
+// DefaultBins is the default number of quantile bins of numeric context
+// features in the reward model.
+const DefaultBins = 4
+
+// SupportWarnShare is the share of logged decisions the policy would take
+// below which Evaluate adds a plain warning that the estimate rests on few
+// decisions.
+const SupportWarnShare = 0.10
+
+// Result is the evaluation of one policy.
+type Result struct {
+	Policy string
+	Report ope.Report
+	// Matched is the number of logged decisions the policy could have
+	// taken (π(a_i|x_i) > 0).
+	Matched int
+}
+
+// Timing splits the time of an evaluation.
+type Timing struct {
+	RewardModel time.Duration // encoding the context and fitting q̂
+	Policies    time.Duration // computing π(a|x_i) of every policy
+	Estimators  time.Duration // estimators, bootstrap and diagnostics
+}
+
+// Evaluate scores every policy build makes on the log by off-policy
+// evaluation: the estimators of opts with bootstrap intervals and weight
+// diagnostics (ope.Evaluate), the reward model fitted once and shared by
+// all policies. Policies are cross-fitted over opts.PolicyFolds folds of
+// customers (see CrossFitDists); a learner is scored as it stands after
+// its warm start, it is not updated during the evaluation.
+func Evaluate(l *Log, build BuildFunc, opts Options) ([]Result, Timing, error) {
+	var tm Timing
+	log := l.OPELog()
+	ests := opts.Estimators
+	if ests == nil {
+		tau := opts.Tau
+		if tau == 0 {
+			tau = ope.DefaultSwitchTau
+		}
+		ests = ope.DefaultEstimators(opts.Clip, tau)
+	}
+	needModel := false
+	for _, e := range ests {
+		needModel = needModel || e.NeedsRewardModel()
+	}
+	var q []float64
+	if needModel {
+		t0 := time.Now()
+		bins := opts.Bins
+		if bins == 0 {
+			bins = DefaultBins
+		}
+		if bins < 0 {
+			bins = 0
+		}
+		X, _, err := l.Encode(bins)
+		if err != nil {
+			return nil, tm, err
+		}
+		if q, err = ope.FitRewardModel(X, log.Actions, log.Rewards, log.K, opts.RewardModel); err != nil {
+			return nil, tm, err
+		}
+		tm.RewardModel = time.Since(t0)
+	}
+	t0 := time.Now()
+	folds := opts.PolicyFolds
+	if folds == 0 {
+		folds = DefaultPolicyFolds
+	}
+	names, dists, err := l.CrossFitDists(build, folds, opts.Seed)
+	if err != nil {
+		return nil, tm, err
+	}
+	tm.Policies = time.Since(t0)
+	var out []Result
+	for j, name := range names {
+		ad := dists[j]
+		dists[j] = nil
+		t0 := time.Now()
+		rep, err := ope.Evaluate(log, ad, q, ope.Options{Estimators: ests, Bootstrap: opts.Bootstrap, Alpha: opts.Alpha, Seed: opts.Seed})
+		if err != nil {
+			return nil, tm, fmt.Errorf("policy %q: %w", name, err)
+		}
+		tm.Estimators += time.Since(t0)
+		r := Result{Policy: name, Report: rep}
+		k := log.K
+		for i, a := range log.Actions {
+			if ad[i*k+a] > 0 {
+				r.Matched++
+			}
+		}
+		n := log.N()
+		if share := float64(r.Matched) / float64(n); share < SupportWarnShare {
+			r.Report.Diagnostics.Warnings = append([]string{fmt.Sprintf(
+				"only %.1f%% of logged decisions are ones this policy would take: the estimate rests on %d decisions; treat it as indicative",
+				100*share, r.Matched)}, r.Report.Diagnostics.Warnings...)
+		}
+		out = append(out, r)
+	}
+	return out, tm, nil
+}

@@ -1,0 +1,382 @@
+// Package decisionlog reads logged decisions — from the store or directly
+// from a decision-log CSV in the documented format (sample/FORMATS.md,
+// `decisions.csv`) — and turns each into a policy.State, so that policies
+// can be scored on them by off-policy evaluation (Evaluate).
+//
+// The state of a logged decision has these features:
+//
+//   - `trigger`: the trigger column, a string;
+//   - one feature per ctx_* column, named without the prefix
+//     (ctx_cart_value → cart_value): a value that parses as a number is a
+//     Number, "true"/"false" a Bool, an empty value is missing (it matches
+//     only the `-` test), anything else a String.
+//
+// Its Time is the decision's time, its Contacts are the customer's earlier
+// logged decisions whose action contacts someone (on that action's
+// channel), and its Logged field holds the logged action and propensity.
+// The contact history is the one the logging policy produced: a policy
+// with frequency caps is evaluated against the contacts that actually
+// happened, not the ones it would itself have made.
+package decisionlog
+
+import (
+	"context"
+	"encoding/binary"
+	"hash/fnv"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/journeyworkbench/workbench/analysis/ingest"
+	"github.com/journeyworkbench/workbench/analysis/store"
+	"github.com/journeyworkbench/workbench/sim/policy"
+)
+
+// value kinds of a stored feature cell.
+const (
+	kMissing uint8 = iota
+	kNum
+	kBool
+	kStr
+)
+
+// column is one feature held column-wise: a kind per decision and a
+// number (the value, 0/1 for a bool, or the dictionary index of a string).
+type column struct {
+	name string
+	kind []uint8
+	num  []float64
+}
+
+// Log is a decision log held column-wise in memory (about 100 bytes per
+// decision for the sample's 11 features).
+type Log struct {
+	// Actions is the action set the logged actions are indexed in.
+	Actions *policy.Actions
+	// ID is each decision's id (decision_id / the store key; may be "").
+	ID []string
+	// Customer is the customer the decision was about: the identifier in
+	// customer_id for a CSV, the stitched customer number for the store.
+	Customer []string
+	// Time is the decision time, UTC milliseconds.
+	Time []int64
+	// Action is the index of the logged action in Actions.Names, taken
+	// with probability Propensity; Reward and Converted are the outcome.
+	Action     []int
+	Propensity []float64
+	Reward     []float64
+	Converted  []bool
+	// Rejected counts rows of a CSV the reader rejected (malformed), and
+	// Duplicates rows skipped because their decision_id was seen before;
+	// FirstRejects holds up to 5 reject messages.
+	Rejected, Duplicates int
+	FirstRejects         []string
+
+	cols  []*column
+	index map[string]int
+	dict  []string
+	dictI map[string]int
+	seen  map[string]bool
+	prev  []int32 // the customer's previous decision, −1 for none
+	order []int32 // indices in time order
+}
+
+// New returns an empty log over actions; add decisions with Add, then call
+// Finish.
+func New(actions *policy.Actions) *Log {
+	return &Log{Actions: actions, index: map[string]int{}, dictI: map[string]int{}, seen: map[string]bool{}}
+}
+
+// N returns the number of decisions.
+func (l *Log) N() int { return len(l.Action) }
+
+// Features returns the feature names in column order: trigger, then the
+// context columns in the order first seen.
+func (l *Log) Features() []string {
+	out := make([]string, len(l.cols))
+	for i, c := range l.cols {
+		out[i] = c.name
+	}
+	return out
+}
+
+// Add appends one decision. ctx holds the ctx_* columns without the
+// prefix. A decision whose non-empty id was added before is skipped and
+// counted in Duplicates.
+func (l *Log) Add(id, customer string, t int64, trigger string, ctx map[string]string, action string, propensity, reward float64, converted bool) error {
+	if id != "" {
+		if l.seen[id] {
+			l.Duplicates++
+			return nil
+		}
+		l.seen[id] = true
+	}
+	a := l.Actions.Index(action)
+	if a < 0 {
+		return fmt.Errorf("action %q is not in the action set (%s); declare every logged action under `actions:` in the policy file", action, strings.Join(l.Actions.Names, ", "))
+	}
+	if !(propensity > 0 && propensity <= 1) {
+		return fmt.Errorf("propensity %v is outside (0,1]", propensity)
+	}
+	i := len(l.Action)
+	l.ID = append(l.ID, id)
+	l.Customer = append(l.Customer, customer)
+	l.Time = append(l.Time, t)
+	l.Action = append(l.Action, a)
+	l.Propensity = append(l.Propensity, propensity)
+	l.Reward = append(l.Reward, reward)
+	l.Converted = append(l.Converted, converted)
+	l.set(i, "trigger", trigger)
+	var keys [32]string
+	ks := keys[:0]
+	for k := range ctx {
+		if k != "trigger" { // the trigger column wins
+			ks = append(ks, k)
+		}
+	}
+	sort.Strings(ks)
+	for _, k := range ks {
+		l.set(i, k, ctx[k])
+	}
+	for _, c := range l.cols {
+		if len(c.kind) == i {
+			c.kind = append(c.kind, kMissing)
+			c.num = append(c.num, 0)
+		}
+	}
+	return nil
+}
+
+func (l *Log) set(i int, name, text string) {
+	j, ok := l.index[name]
+	if !ok {
+		j = len(l.cols)
+		l.index[name] = j
+		l.cols = append(l.cols, &column{name: name, kind: make([]uint8, i, i+1024), num: make([]float64, i, i+1024)})
+	}
+	c := l.cols[j]
+	k, x := l.parse(text)
+	c.kind = append(c.kind, k)
+	c.num = append(c.num, x)
+}
+
+// parse types one value: number, bool, missing or (interned) string.
+func (l *Log) parse(s string) (uint8, float64) {
+	s = strings.TrimSpace(s)
+	switch s {
+	case "":
+		return kMissing, 0
+	case "true":
+		return kBool, 1
+	case "false":
+		return kBool, 0
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		return kNum, f
+	}
+	d, ok := l.dictI[s]
+	if !ok {
+		d = len(l.dict)
+		l.dict = append(l.dict, s)
+		l.dictI[s] = d
+	}
+	return kStr, float64(d)
+}
+
+// Finish orders the decisions in time and links each to the customer's
+// previous one; call it once after the last Add.
+func (l *Log) Finish() error {
+	n := l.N()
+	if n == 0 {
+		return fmt.Errorf("the decision log has no decisions: load one with `workbench load decisions.csv` or pass --log FILE")
+	}
+	l.seen = nil
+	l.order = make([]int32, n)
+	for i := range l.order {
+		l.order[i] = int32(i)
+	}
+	sort.SliceStable(l.order, func(x, y int) bool { return l.Time[l.order[x]] < l.Time[l.order[y]] })
+	l.prev = make([]int32, n)
+	last := map[string]int32{}
+	for _, i := range l.order {
+		p, ok := last[l.Customer[i]]
+		if !ok {
+			p = -1
+		}
+		l.prev[i] = p
+		last[l.Customer[i]] = i
+	}
+	return nil
+}
+
+// Value returns feature j of decision i.
+func (l *Log) Value(i, j int) policy.Value {
+	c := l.cols[j]
+	switch c.kind[i] {
+	case kNum:
+		return policy.NumValue(c.num[i])
+	case kBool:
+		return policy.BoolValue(c.num[i] == 1)
+	case kStr:
+		return policy.StrValue(l.dict[int(c.num[i])])
+	}
+	return policy.MissingValue()
+}
+
+// Text returns feature j of decision i as written ("" when missing).
+func (l *Log) Text(i, j int) string {
+	c := l.cols[j]
+	switch c.kind[i] {
+	case kNum:
+		return strconv.FormatFloat(c.num[i], 'g', -1, 64)
+	case kBool:
+		return strconv.FormatBool(c.num[i] == 1)
+	case kStr:
+		return l.dict[int(c.num[i])]
+	}
+	return ""
+}
+
+// State fills s with the state of decision i (see the package comment),
+// reusing s's map and slices.
+func (l *Log) State(i int, s *policy.State) {
+	if s.Features == nil {
+		s.Features = make(map[string]policy.Value, len(l.cols))
+	} else {
+		clear(s.Features)
+	}
+	for j, c := range l.cols {
+		if c.kind[i] != kMissing {
+			s.Features[c.name] = l.Value(i, j)
+		}
+	}
+	s.Time = l.Time[i]
+	s.Contacts = s.Contacts[:0]
+	for p := l.prev[i]; p >= 0; p = l.prev[p] {
+		if ch := l.Actions.Channel[l.Actions.Names[l.Action[p]]]; ch != "" {
+			s.Contacts = append(s.Contacts, policy.Contact{Time: l.Time[p], Channel: ch})
+		}
+	}
+	for a, b := 0, len(s.Contacts)-1; a < b; a, b = a+1, b-1 {
+		s.Contacts[a], s.Contacts[b] = s.Contacts[b], s.Contacts[a]
+	}
+	if s.Logged == nil {
+		s.Logged = &policy.LoggedChoice{}
+	}
+	s.Logged.Action, s.Logged.Propensity = l.Action[i], l.Propensity[i]
+}
+
+// Context returns the build context that lets policies learn from this
+// log (policy.ParseWith): its decisions in time order.
+func (l *Log) Context() *policy.Context { return l.contextExcept(nil, -1) }
+
+// contextExcept is Context over the decisions whose fold is not f (all of
+// them when fold is nil).
+func (l *Log) contextExcept(fold []int, f int) *policy.Context {
+	n := l.N()
+	if fold != nil {
+		n = 0
+		for _, g := range fold {
+			if g != f {
+				n++
+			}
+		}
+	}
+	return &policy.Context{N: n, Each: func(fn func(d *policy.Logged) error) error {
+		var s policy.State
+		d := policy.Logged{State: &s}
+		for _, i := range l.order {
+			if fold != nil && fold[i] == f {
+				continue
+			}
+			l.State(int(i), &s)
+			d.Action, d.Propensity, d.Reward, d.Converted = l.Action[i], l.Propensity[i], l.Reward[i], l.Converted[i]
+			if err := fn(&d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
+}
+
+// Folds assigns every decision to one of k folds by its customer: a
+// customer's decisions share a fold, and the fold of a customer is a hash
+// of the customer and seed (FNV-1a), so it does not depend on the order of
+// the log.
+func (l *Log) Folds(k int, seed uint64) []int {
+	fold := make([]int, l.N())
+	if k <= 1 {
+		return fold
+	}
+	var sb [8]byte
+	binary.LittleEndian.PutUint64(sb[:], seed)
+	for i, c := range l.Customer {
+		h := fnv.New64a()
+		h.Write(sb[:])
+		h.Write([]byte(c))
+		fold[i] = int(h.Sum64() % uint64(k))
+	}
+	return fold
+}
+
+// ReadCSV reads a decision-log CSV in the documented format through the
+// ingest reader: required columns customer_id, timestamp, action,
+// propensity and reward; every ctx_* column is context; optional
+// decision_id, trigger, converted, revenue and cost. Rows the reader
+// rejects are counted in Rejected (the first few messages kept), not
+// fatal.
+func ReadCSV(path string, actions *policy.Actions) (*Log, error) {
+	r, _, err := ingest.Open(path, ingest.Options{Kind: ingest.KindDecisions})
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := r.(io.Closer); ok {
+		defer c.Close()
+	}
+	l := New(actions)
+	for {
+		rec, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var re *ingest.RowError
+		if errors.As(err, &re) {
+			l.Rejected++
+			if len(l.FirstRejects) < 5 {
+				l.FirstRejects = append(l.FirstRejects, re.Error())
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		d := rec.Decision
+		cust := ""
+		if len(rec.IDs) > 0 {
+			cust = string(rec.IDs[0].Type) + ":" + rec.IDs[0].Value
+		}
+		if err := l.Add(rec.DedupKey, cust, rec.Time, d.Trigger, d.Context, d.Action, d.Propensity, d.Reward, d.Converted); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, rec.Line, err)
+		}
+	}
+	return l, l.Finish()
+}
+
+// ReadStore reads every logged decision of the store (`workbench load`
+// puts decision logs there), the customer being the stitched customer.
+func ReadStore(ctx context.Context, st *store.Store, actions *policy.Actions) (*Log, error) {
+	l := New(actions)
+	err := st.ScanDecisions(ctx, func(d *store.DecisionRow) error {
+		if err := l.Add(d.Key, strconv.FormatInt(d.Customer, 10), d.Time, d.Trigger, d.Context, d.Action, d.Propensity, d.Reward, d.Converted); err != nil {
+			return fmt.Errorf("stored decision %d: %w", d.ID, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l, l.Finish()
+}
