@@ -316,8 +316,8 @@ func TestExpandPathsAndComplete(t *testing.T) {
 		partial string
 		want    []string
 	}{
-		{dir + "/.", []string{filepath.Join(dir, "a.csv")}},
-		{dir + "/.", []string{filepath.Join(dir, "sub") + "/"}},
+		{filepath.Join(dir, "a"), []string{filepath.Join(dir, "a.csv")}},
+		{filepath.Join(dir, "s"), []string{filepath.Join(dir, "sub") + "/"}},
 		{dir + "/", []string{filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv"), filepath.Join(dir, "sub") + "/"}},
 		{dir + "/.", []string{filepath.Join(dir, ".hidden")}},
 		{filepath.Join(dir, "zz"), nil},
