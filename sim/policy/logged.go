@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"os"
 	"reflect"
 	"sort"
 	"strconv"
@@ -327,4 +328,35 @@ func lookup(t map[string]float64, v Value) (float64, bool) {
 	}
 	x, ok := t[strconv.FormatBool(v.Bool)]
 	return x, ok
+}
+
+// ReadActions reads only the action set of a policy file (its `actions`
+// and `action_order`, or DefaultActions when absent), without building
+// the policies: a decision log is read with it before the policies that
+// learn from the log can be built.
+func ReadActions(path string) (*Actions, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var f struct {
+		Actions     map[string]string `yaml:"actions"`
+		ActionOrder []string          `yaml:"action_order"`
+	}
+	if err := yaml.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("%s: policy file: %w", path, err)
+	}
+	if len(f.Actions) == 0 {
+		return DefaultActions(), nil
+	}
+	names := f.ActionOrder
+	if len(names) == 0 {
+		names = sortedKeys(f.Actions)
+	}
+	for _, n := range names {
+		if _, ok := f.Actions[n]; !ok {
+			return nil, fmt.Errorf("%s: action_order names %q, which is not under actions", path, n)
+		}
+	}
+	return &Actions{Names: names, Channel: f.Actions}, nil
 }
