@@ -21,14 +21,18 @@ var (
 	sampleErr  error
 )
 
-// defaultSample generates the built-in sample (5,000 customers, seed 42)
-// once per test binary.
+// defaultSample generates the built-in sample (5,000 customers, seed 42;
+// 400 under the race detector) once per test binary.
 func defaultSample(t *testing.T) string {
 	t.Helper()
 	sampleOnce.Do(func() {
 		sampleDir, sampleErr = os.MkdirTemp("", "wb-sample-")
 		if sampleErr == nil {
-			_, sampleErr = sample.Generate(context.Background(), sampleDir, sample.DefaultOptions(), nil)
+			opt := sample.DefaultOptions()
+			if raceEnabled {
+				opt.Customers = 400
+			}
+			_, sampleErr = sample.Generate(context.Background(), sampleDir, opt, nil)
 		}
 	})
 	if sampleErr != nil {

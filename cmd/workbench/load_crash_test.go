@@ -31,7 +31,7 @@ func TestLoadSurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	dir := filepath.Join(tmp, "sample")
-	if _, err := sample.Generate(ctx, dir, sample.Options{Customers: 5000, Seed: 3}, nil); err != nil {
+	if _, err := sample.Generate(ctx, dir, sample.Options{Customers: crashSampleCustomers, Seed: 3}, nil); err != nil {
 		t.Fatal(err)
 	}
 	db := filepath.Join(tmp, "w.db")
