@@ -328,7 +328,8 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 				return m.switchTo(i)
 			}
 		}
-		return Status(fmt.Sprintf("no screen %d yet", n+1))
+		m.status, m.statusErr = fmt.Sprintf("no screen %d", n+1), false
+		return nil
 	}
 	if scr == nil {
 		return nil

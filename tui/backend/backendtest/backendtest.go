@@ -5,6 +5,7 @@ package backendtest
 
 import (
 	"context"
+	"flag"
 	"os"
 	"path/filepath"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/journeyworkbench/workbench/analysis/ingest"
 	"github.com/journeyworkbench/workbench/analysis/load"
 	"github.com/journeyworkbench/workbench/analysis/store"
@@ -181,4 +183,30 @@ func Results(msgs []tea.Msg) []backend.ResultMsg {
 		}
 	}
 	return out
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// Golden compares view, stripped of escape sequences, with
+// testdata/NAME.golden; with -update it rewrites the file.
+func Golden(tb testing.TB, name, view string) {
+	tb.Helper()
+	got := ansi.Strip(view)
+	p := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		tb.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(want) != got {
+		tb.Errorf("%s differs from the golden file (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
 }
