@@ -2,7 +2,9 @@ package journey
 
 import (
 	"cmp"
+	"math/bits"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -125,25 +127,51 @@ func NewVariantsBounded(top, maxDistinct int) *Variants {
 }
 
 // prune keeps the v.max most frequent variants when the table holds
-// 2×v.max of them (ties kept by smaller hash, then first seen).
+// 2×v.max of them; among variants tied at the cut, those with the smaller
+// hash are kept (deterministic for a given sequence of journeys).
 func (v *Variants) prune() {
 	if v.max <= 0 || len(v.tab.accs) < 2*v.max {
 		return
 	}
-	idx := make([]int, len(v.tab.accs))
-	for i := range idx {
-		idx[i] = i
-	}
 	t := &v.tab
-	slices.SortStableFunc(idx, func(a, b int) int {
-		return cmp.Or(cmp.Compare(t.accs[b].journeys, t.accs[a].journeys), cmp.Compare(t.hash[a], t.hash[b]))
-	})
-	for _, i := range idx[v.max:] {
-		v.floor = max(v.floor, t.accs[i].journeys)
+	counts := make([]int64, len(t.accs))
+	for i := range t.accs {
+		counts[i] = t.accs[i].journeys
 	}
-	var nt variantTable
-	for _, i := range idx[:v.max] {
-		*nt.find(t.steps(i), t.hash[i]) = t.accs[i]
+	slices.Sort(counts)
+	cut := counts[len(counts)-v.max] // the v.max-th largest count
+	above := len(counts) - sort.Search(len(counts), func(i int) bool { return counts[i] > cut })
+	// Of the variants at the cut, keep the v.max−above with the smallest
+	// hashes.
+	var tied []uint64
+	for i := range t.accs {
+		if t.accs[i].journeys == cut {
+			tied = append(tied, t.hash[i])
+		}
+	}
+	slices.Sort(tied)
+	room := v.max - above
+	maxHash := tied[room-1]
+	// The new table is sized for the entries it will hold until the next
+	// prune, so that it does not grow by copying.
+	n := 2 * v.max
+	nt := variantTable{
+		slots: make([]int32, 1<<bits.Len(uint(2*n))),
+		hash:  make([]uint64, 0, n),
+		off:   make([]int32, 0, n+1),
+		accs:  make([]variantAcc, 0, n),
+		arena: make([]int32, 0, 2*len(t.arena)),
+	}
+	kept := 0
+	for i := range t.accs {
+		a := t.accs[i]
+		keep := a.journeys > cut || (a.journeys == cut && t.hash[i] <= maxHash && kept < v.max)
+		if !keep {
+			v.floor = max(v.floor, a.journeys)
+			continue
+		}
+		kept++
+		*nt.find(t.steps(i), t.hash[i]) = a
 	}
 	v.tab = nt
 }
@@ -220,7 +248,6 @@ func (v *Variants) Merge(o Accumulator) {
 		}
 	}
 	v.floor += f.floor
-	v.prune()
 }
 
 // Variant is one variant with its frequency.
