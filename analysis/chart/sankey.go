@@ -235,7 +235,7 @@ func sankeyPlot(res journey.PathsResult, m Meta) (*plot.Plot, *sankeyChart, erro
 	}
 	p.Y.Min, p.Y.Max = 0, height
 	if L == 1 {
-		p.X.Min, p.X.Max = 0.9, 1.5
+		p.X.Min, p.X.Max = 0.7, 1.3
 	} else {
 		p.X.Min, p.X.Max = 1, float64(L)
 	}
