@@ -479,7 +479,7 @@ func (s *Screen) sparkLines() int {
 }
 
 func (s *Screen) layout() {
-	rest := s.h - 4 - s.tableRows() - 1 - s.sparkLines() - 1
+	rest := s.h - 5 - s.tableRows() - s.sparkLines()
 	half := s.w / 2
 	s.chMix.SetSize(max(half-1, 0), max(rest, 0))
 	s.tyMix.SetSize(max(s.w-half-1, 0), max(rest, 0))
@@ -700,7 +700,7 @@ func (s *Screen) overviewView() string {
 	}
 	more := ""
 	if len(vis) > rows {
-		more = fmt.Sprintf("total (%d–%d of %d shown)", s.off+1, min(s.off+rows, len(vis)), len(vis))
+		more = fmt.Sprintf("total · %d–%d/%d", s.off+1, min(s.off+rows, len(vis)), len(vis))
 	} else {
 		more = "total"
 	}
