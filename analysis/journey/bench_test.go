@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"sync"
 	"testing"
@@ -170,12 +171,53 @@ func BenchmarkRequeryWhole(b *testing.B) {
 func benchRequery(b *testing.B, split Split) {
 	d := benchDataset(b)
 	runtime.GC()
+	peak := watchHeap()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		runCombined(b, d, Query{Filter: requeryFilters[i%len(requeryFilters)], Split: split})
 	}
+	b.StopTimer()
 	b.ReportMetric(float64(d.NumEvents())*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(peak()/1e6, "scan-peak-MB")
+	b.ReportMetric(float64(d.MemoryBytes())/1e6, "dataset-MB")
+}
+
+// watchHeap samples the live heap every 5 ms until the returned function
+// is called, which returns the largest heap seen above the heap at the
+// start (the dataset), in bytes. The sampling reads runtime/metrics, which
+// does not stop the world.
+func watchHeap() func() float64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() uint64 { metrics.Read(sample); return sample[0].Value.Uint64() }
+	base := read()
+	var mu sync.Mutex
+	var top uint64
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				v := read()
+				mu.Lock()
+				top = max(top, v)
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() float64 {
+		close(done)
+		mu.Lock()
+		defer mu.Unlock()
+		if top < base {
+			return 0
+		}
+		return float64(top - base)
+	}
 }
 
 // BenchmarkPaths: a Sankey flow from a start step, 5 steps, top 8.
