@@ -80,7 +80,7 @@ func TestThompsonPosterior(t *testing.T) {
 func TestLinUCB(t *testing.T) {
 	l := NewLinUCB("lu", testActions, DefaultContactRules(), 0, 1, []string{"x"}, []float64{1}, nil, nil)
 	for _, x := range []float64{1, 2, 3} {
-		l.Update(full("x", x), 1, 2*x)  // email: reward 2x
+		l.Update(full("x", x), 1, 2*x) // email: reward 2x
 		l.Update(full("x", x), 2, 7-x) // sms: reward 7−x
 	}
 	// Ridge with λ=1 on z=[1,x]: A = I + Σ zzᵀ = [[4,6],[6,15]], b = Σ r z.
