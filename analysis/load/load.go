@@ -204,8 +204,14 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 
 	// Pass 1: identifiers and links.
 	firstNew := uint32(len(l.types))
-	fileLinks := map[uint64]struct{}{}
+	// Links new to the graph. A row's links mostly repeat those of the
+	// rows before it (every event of a logged-in session links the same
+	// cookie and user id), so a small direct-mapped cache of recent links
+	// skips most repeats; the rest are removed by sorting (bounded memory,
+	// no map of every link of the file).
+	var recent [1 << 16]uint64
 	var newLinks []uint64
+	compactAt := 1 << 20
 	var rows int64
 	for {
 		rec, err := r1.Next()
@@ -246,11 +252,17 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 				if _, ok := slices.BinarySearch(l.links, lk); ok {
 					continue
 				}
-				if _, ok := fileLinks[lk]; ok {
+				slot := &recent[(lk*0x9e3779b97f4a7c15)>>48]
+				if *slot == lk {
 					continue
 				}
-				fileLinks[lk] = struct{}{}
+				*slot = lk
 				newLinks = append(newLinks, lk)
+				if len(newLinks) >= compactAt {
+					slices.Sort(newLinks)
+					newLinks = slices.Compact(newLinks)
+					compactAt = max(compactAt, 2*len(newLinks))
+				}
 				if err := tx.AddLink(int64(lk>>32), int64(uint32(lk)), rec.Line, reason); err != nil {
 					return rep, err
 				}
@@ -258,11 +270,11 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 		}
 	}
 	closeReader(r1)
-	fileLinks = nil
 
 	// Stitch.
 	t0 := time.Now()
 	slices.Sort(newLinks)
+	newLinks = slices.Compact(newLinks)
 	all := mergeSorted(l.links, newLinks)
 	newLinks = nil
 	g := &identity.Graph{Type: l.types, TypeNames: l.typeNames, Links: all}
