@@ -75,7 +75,8 @@ const (
 	// event of the attempt the customer is counted by.
 	ByFirstChannel
 	// ByCustomerValue groups a customer by FunnelOptions.GroupOf(id) —
-	// a segment, a trait value or any per-customer property.
+	// a segment, a trait value or any per-customer property. GroupOf is
+	// called from several goroutines at once.
 	ByCustomerValue
 )
 

@@ -11,7 +11,8 @@ import (
 )
 
 // CustomerSet is a set of customer ids given by the caller: the members of
-// a segment, or the customers whose traits satisfy a predicate.
+// a segment, or the customers whose traits satisfy a predicate. Scan asks
+// Contains once per customer of the Dataset, before the parallel pass.
 type CustomerSet interface {
 	Contains(customer int64) bool
 }

@@ -36,7 +36,8 @@ func newWhoMaker(limit int, prepare func(*Scope) (func() func(*Customer) bool, e
 	return &Who{limit: limit, prepare: prepare}
 }
 
-// WhoFunc collects customers for whom keep returns true.
+// WhoFunc collects customers for whom keep returns true. keep is called
+// from several goroutines at once and must not keep c's slices.
 func WhoFunc(limit int, keep func(c *Customer) bool) *Who {
 	return newWho(limit, func(*Scope) (func(*Customer) bool, error) { return keep, nil })
 }
