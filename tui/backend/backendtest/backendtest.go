@@ -14,6 +14,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+	_ "github.com/charmbracelet/x/exp/golden" // defines -update
 	"github.com/journeyworkbench/workbench/analysis/ingest"
 	"github.com/journeyworkbench/workbench/analysis/load"
 	"github.com/journeyworkbench/workbench/analysis/store"
@@ -185,7 +186,12 @@ func Results(msgs []tea.Msg) []backend.ResultMsg {
 	return out
 }
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+// updating reports the -update flag (defined by charmbracelet's golden
+// package, which teatest uses too, so both share one flag).
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // Golden compares view, stripped of escape sequences, with
 // testdata/NAME.golden; with -update it rewrites the file.
@@ -193,7 +199,7 @@ func Golden(tb testing.TB, name, view string) {
 	tb.Helper()
 	got := ansi.Strip(view)
 	p := filepath.Join("testdata", name+".golden")
-	if *update {
+	if updating() {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			tb.Fatal(err)
 		}

@@ -1,0 +1,136 @@
+// Package e2e runs the whole workbench program: a teatest run of the root
+// model with every registered screen (this file), and tmux_test.sh, which
+// drives the real binary in tmux.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/journeyworkbench/workbench/sample"
+	"github.com/journeyworkbench/workbench/tui/app"
+	"github.com/journeyworkbench/workbench/tui/backend/backendtest"
+	"github.com/journeyworkbench/workbench/tui/styles"
+
+	_ "github.com/journeyworkbench/workbench/tui/screens/customers"
+	_ "github.com/journeyworkbench/workbench/tui/screens/data"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	backendtest.Cleanup()
+	os.Exit(code)
+}
+
+func waitFor(t *testing.T, tm *teatest.TestModel, what ...string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		for _, w := range what {
+			if !bytes.Contains(b, []byte(w)) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(60*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+func keys(tm *teatest.TestModel, ks ...string) {
+	for _, k := range ks {
+		switch k {
+		case "tab":
+			tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+		case "enter":
+			tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+		case "esc":
+			tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
+		default:
+			tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
+		}
+	}
+}
+
+// TestWholeProgram starts the workbench on an empty database, lets it
+// generate and load the sample with its first-run progress, then walks
+// every screen: Data (rejects), Customers (search, profile, timeline),
+// help, the filter editor, and quits.
+func TestWholeProgram(t *testing.T) {
+	b := backendtest.Empty(t)
+	dir := filepath.Join(t.TempDir(), "sample")
+	c := app.NewCommon(styles.Plain(), b)
+	entries := app.Registered(c)
+	var titles []string
+	for _, e := range entries {
+		titles = append(titles, e.Screen.Title())
+	}
+	if len(entries) < 2 || entries[0].Screen.Title() != "Data" || entries[1].Screen.Title() != "Customers" {
+		t.Fatalf("registered screens %v, want Data and Customers first", titles)
+	}
+	m := app.New(c, entries...)
+	m.WithStartup("Preparing the built-in sample (first run only)", b.PrepareSample(context.Background(), app.StartupKind, dir, sample.Options{Customers: 200, Seed: 42}))
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+
+	waitFor(t, tm, "Sources 9 files", "crm_customers.csv", "daily events", "event types")
+	keys(tm, "enter")
+	waitFor(t, tm, "Rejects of crm_customers.csv")
+	keys(tm, "esc")
+	// Every registered screen by its number key, the last first so that
+	// each key changes the active tab.
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		keys(tm, string(rune('0'+e.Slot)))
+		waitFor(t, tm, "["+string(rune('0'+e.Slot))+" "+e.Screen.Title()+"]")
+	}
+	keys(tm, "2", "/")
+	for _, r := range "C0000001" {
+		keys(tm, string(r))
+	}
+	keys(tm, "enter")
+	waitFor(t, tm, "crm_id:C0000001", "last seen")
+	keys(tm, "enter")
+	waitFor(t, tm, "Why they are one customer", "Identifiers (")
+	keys(tm, "t")
+	waitFor(t, tm, "Timeline (")
+	keys(tm, "?")
+	waitFor(t, tm, "Customers screen", "Everywhere")
+	keys(tm, "?", "tab")
+	waitFor(t, tm, "[1 Data]")
+	keys(tm, "f")
+	waitFor(t, tm, "time range", "none ticked means every channel")
+	keys(tm, "l", "l", "enter") // last 30 days
+	waitFor(t, tm, "filters: 2026-05-31 → 2026-06-29")
+	keys(tm, "q")
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	out, err := io.ReadAll(tm.FinalOutput(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"panic", "goroutine ", "runtime error"} {
+		if bytes.Contains(out, []byte(bad)) {
+			t.Errorf("output contains %q", bad)
+		}
+	}
+	fm := tm.FinalModel(t).(*app.Model)
+	if fm.Err() != nil {
+		t.Errorf("ended on the error screen: %v", fm.Err())
+	}
+	if s, slot := fm.Active(); slot != app.SlotData || s.Title() != "Data" {
+		t.Errorf("final screen %d", slot)
+	}
+	if f := fm.Common().Filters; f.To-f.From != 30*24*3600*1000 {
+		t.Errorf("filter of the last 30 days not kept: %+v", f)
+	}
+	if !b.SampleLoaded(context.Background(), dir) {
+		t.Error("the sample is not recorded as loaded")
+	}
+	if strings.Contains(string(out), "stopped on an error") {
+		t.Error("error screen shown")
+	}
+}
