@@ -168,12 +168,12 @@ func orDash(s string) string {
 	return s
 }
 
-// esc escapes text for XML character data and attributes.
-func esc(s string) string {
-	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(s))
-	return b.String()
-}
+// esc escapes text for XML character data and attribute values: & < >
+// and the double quote; other characters (newlines included) are kept so
+// the file stays readable.
+func esc(s string) string { return xmlEscaper.Replace(s) }
+
+var xmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
 
 var notNCName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 
