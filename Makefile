@@ -8,7 +8,7 @@ PKGS    := ./...
 NORACE_PKGS ?=
 BENCHTIME ?= 1x
 
-.PHONY: help run build test vet fmt-check unit bench clean
+.PHONY: help run build test vet fmt-check unit tui-e2e bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -19,7 +19,7 @@ run: ## open the workbench on the built-in sample (builds it on first run)
 build: ## build bin/workbench
 	$(GO) build -o $(BIN) ./cmd/workbench
 
-test: vet fmt-check unit ## run every test: vet, gofmt, unit and integration tests
+test: vet fmt-check unit tui-e2e ## run every test: vet, gofmt, unit and integration tests
 
 vet:
 	$(GO) vet $(PKGS)
@@ -31,6 +31,10 @@ fmt-check:
 unit:
 	$(GO) test -race -count=1 -timeout 20m $$($(GO) list $(PKGS) | grep -v -x -F -e _none_ $(foreach p,$(NORACE_PKGS),-e $(p)))
 	$(if $(NORACE_PKGS),$(GO) test -count=1 -timeout 20m $(NORACE_PKGS))
+
+tui-e2e: build ## drive the real binary in tmux through every screen on a first-run sample
+	@command -v tmux >/dev/null || (apt-get update && apt-get install -y tmux)
+	tui/e2e/tmux_test.sh $(BIN)
 
 bench: ## run the Go benchmarks and comparison scripts, printing ratios
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
