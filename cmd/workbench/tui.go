@@ -20,6 +20,8 @@ import (
 	// The screens register themselves in their slots.
 	_ "github.com/journeyworkbench/workbench/tui/screens/customers"
 	_ "github.com/journeyworkbench/workbench/tui/screens/data"
+	_ "github.com/journeyworkbench/workbench/tui/screens/journeys"
+	_ "github.com/journeyworkbench/workbench/tui/screens/segments"
 )
 
 // sampleCustomersEnv overrides the size of the built-in sample generated on

@@ -29,6 +29,8 @@ type Runner struct {
 	Seen []tea.Msg
 	// Timeout bounds one Run (default 60 s).
 	Timeout time.Duration
+	// Backend, when set, keeps Run waiting while any of its queries runs.
+	Backend *backend.Backend
 	// Extra are other screens that receive the messages too (as the root
 	// model broadcasts them), e.g. a Segments screen listening to
 	// FunnelStepsMsg.
@@ -49,6 +51,10 @@ func feed(m tea.Msg) bool {
 	return strings.HasPrefix(p, "github.com/journeyworkbench/")
 }
 
+// Grace is how long Run waits for a command that is not a backend query
+// (a debounce tick is delivered, a cursor blink abandoned).
+const Grace = 250 * time.Millisecond
+
 // Run executes cmd and every command that follows from the messages fed
 // back, until none is pending.
 func (r *Runner) Run(cmd tea.Cmd) {
@@ -60,38 +66,56 @@ func (r *Runner) Run(cmd tea.Cmd) {
 	if timeout == 0 {
 		timeout = 60 * time.Second
 	}
-	out := make(chan tea.Msg, 64)
-	pending := 0
+	stop := make(chan struct{})
+	defer close(stop)
+	pending := map[int]time.Time{}
+	next := 0
+	type result struct {
+		id int
+		m  tea.Msg
+	}
+	res := make(chan result, 64)
 	var launch func(c tea.Cmd)
 	launch = func(c tea.Cmd) {
 		if c == nil {
 			return
 		}
-		pending++
+		id := next
+		next++
+		pending[id] = time.Now()
 		go func() {
-			done := make(chan tea.Msg, 1)
-			go func() { done <- c() }()
+			m := c()
 			select {
-			case m := <-done:
-				out <- m
-			case <-time.After(300 * time.Millisecond):
-				// A timer (cursor blink, debounce): deliver it if it
-				// comes within the bound, else drop it.
-				select {
-				case m := <-done:
-					out <- m
-				case <-time.After(2 * time.Second):
-					out <- nil
-				}
+			case res <- result{id, m}:
+			case <-stop:
 			}
 		}()
 	}
 	launch(cmd)
 	deadline := time.After(timeout)
-	for pending > 0 {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for len(pending) > 0 {
 		select {
-		case m := <-out:
-			pending--
+		case <-tick.C:
+			// Only timers of the bubbles components (cursor blinks) are
+			// left when every pending command is older than the grace
+			// and no backend query runs: stop waiting for them.
+			if r.Backend != nil && r.Backend.Running() > 0 {
+				continue
+			}
+			old := true
+			for _, at := range pending {
+				if time.Since(at) < Grace {
+					old = false
+				}
+			}
+			if old {
+				return
+			}
+		case rm := <-res:
+			delete(pending, rm.id)
+			m := rm.m
 			if b, ok := m.(tea.BatchMsg); ok {
 				for _, c := range b {
 					launch(c)
@@ -186,12 +210,17 @@ func KeyMsg(k string) tea.KeyMsg {
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 }
 
-// Type sends each rune of s as a key.
+// Type sends each rune of s as a key, as fast typing would (the commands
+// of all the keystrokes run together afterwards).
 func (r *Runner) Type(s string) {
 	r.T.Helper()
+	var cmds []tea.Cmd
 	for _, c := range s {
-		r.Key(string(c))
+		var cmd tea.Cmd
+		r.Screen, cmd = r.Screen.Update(KeyMsg(string(c)))
+		cmds = append(cmds, cmd)
 	}
+	r.Run(tea.Batch(cmds...))
 }
 
 var trailing = regexp.MustCompile(`[ \t]+\n`)
