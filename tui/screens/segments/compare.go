@@ -231,4 +231,3 @@ func (v *compareView) view() string {
 func (v *compareView) keys() ([]key.Binding, [][]key.Binding) {
 	return []key.Binding{v.s.km.refresh}, [][]key.Binding{{v.s.km.refresh}}
 }
-
