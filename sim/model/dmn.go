@@ -67,14 +67,14 @@ func WriteDMN(w io.Writer, m *Model) error {
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
 	fmt.Fprintf(&b, `<definitions xmlns="%s" xmlns:jw="%s" id="definitions_%s" name="%s" namespace="%s%s" exporter="Journey Workbench" exporterVersion="1">`+"\n",
-		DMNNamespace, MetaNamespace, slug, esc(m.Meta.Name), modelNamespace, slug)
+		DMNNamespace, MetaNamespace, slug, escAttr(m.Meta.Name), modelNamespace, slug)
 	fmt.Fprintf(&b, "  <description>%s</description>\n", esc(Summary(m)))
 	fmt.Fprintf(&b, "  <extensionElements>\n    <jw:metadata>%s</jw:metadata>\n  </extensionElements>\n", esc(string(meta)))
-	fmt.Fprintf(&b, `  <decision id="decision_%s" name="%s">`+"\n", slug, esc(m.Meta.Name))
+	fmt.Fprintf(&b, `  <decision id="decision_%s" name="%s">`+"\n", slug, escAttr(m.Meta.Name))
 	fmt.Fprintf(&b, "    <description>%s</description>\n", esc(hitPolicyNote(t)))
 	fmt.Fprintf(&b, `    <decisionTable id="table_%s" hitPolicy="%s" outputLabel="next best action">`+"\n", slug, t.HitPolicy)
 	for j, in := range t.Inputs {
-		fmt.Fprintf(&b, `      <input id="input_%d" label="%s">`+"\n", j+1, esc(in.Name))
+		fmt.Fprintf(&b, `      <input id="input_%d" label="%s">`+"\n", j+1, escAttr(in.Name))
 		fmt.Fprintf(&b, `        <inputExpression id="input_%d_expression" typeRef="%s">`+"\n", j+1, in.Type)
 		fmt.Fprintf(&b, "          <text>%s</text>\n        </inputExpression>\n      </input>\n", esc(in.Name))
 	}
@@ -168,12 +168,17 @@ func orDash(s string) string {
 	return s
 }
 
-// esc escapes text for XML character data and attribute values: & < >
-// and the double quote; other characters (newlines included) are kept so
-// the file stays readable.
-func esc(s string) string { return xmlEscaper.Replace(s) }
+// esc escapes XML character data (& < >); other characters, quotes and
+// newlines included, are kept so the file stays readable.
+func esc(s string) string { return textEscaper.Replace(s) }
 
-var xmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+// escAttr escapes an attribute value (double quotes too).
+func escAttr(s string) string { return attrEscaper.Replace(s) }
+
+var (
+	textEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	attrEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+)
 
 var notNCName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 

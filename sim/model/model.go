@@ -130,6 +130,9 @@ func actionsOf(infos []ActionInfo) *policy.Actions {
 	return as
 }
 
+// timeNow stamps exports; tests replace it.
+var timeNow = time.Now
+
 // ruleID is the identifier of rule i (0-based) in both formats: r1, r2 …
 func ruleID(i int) string { return fmt.Sprintf("r%d", i+1) }
 
