@@ -26,8 +26,8 @@ type seedOutcome struct {
 }
 
 // truthCustomers is the size of each generated sample in the coverage
-// test: about 3,300 logged decisions.
-const truthCustomers = 1500
+// test: about 2,200 logged decisions.
+const truthCustomers = 1000
 
 // evalSeed generates the sample of the seed, reads its decision log,
 // builds the example policies on it, and returns per policy the true value
@@ -106,8 +106,8 @@ func fileBuilder(t testing.TB, path string) decisionlog.BuildFunc {
 }
 
 // TestCoverageOnSampleTruth is the ground-truth test of off-policy
-// evaluation: on 20 generated samples (seeds 1…20, 1,500 customers,
-// about 3,300 logged decisions each) every policy of the example policy
+// evaluation: on 20 generated samples (seeds 1…20, 1,000 customers,
+// about 2,200 logged decisions each) every policy of the example policy
 // file is scored, and its 95% bootstrap interval is compared with the true
 // value computed from the generator's response model.
 //
@@ -142,7 +142,7 @@ func TestCoverageOnSampleTruth(t *testing.T) {
 		go func(seed int64) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			names, out := evalSeed(t, seed, 400)
+			names, out := evalSeed(t, seed, 300)
 			mu.Lock()
 			defer mu.Unlock()
 			if order == nil {
