@@ -8,7 +8,7 @@ PKGS    := ./...
 NORACE_PKGS ?=
 BENCHTIME ?= 1x
 
-.PHONY: help run build test vet fmt-check unit tui-e2e bench clean
+.PHONY: help run build test vet fmt-check unit tui-e2e bench clean dmn-deps
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -19,7 +19,10 @@ run: ## open the workbench on the built-in sample (builds it on first run)
 build: ## build bin/workbench
 	$(GO) build -o $(BIN) ./cmd/workbench
 
-test: vet fmt-check unit tui-e2e ## run every test: vet, gofmt, unit and integration tests
+test: dmn-deps vet fmt-check unit tui-e2e ## run every test: vet, gofmt, unit and integration tests
+
+dmn-deps: ## install the pinned DMN check tooling (dmn-moddle, feelin) into sim/model/dmncheck/node_modules
+	npm ci --prefix sim/model/dmncheck --no-audit --no-fund
 
 vet:
 	$(GO) vet $(PKGS)
