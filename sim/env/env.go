@@ -6,15 +6,16 @@
 // cart_abandon, 1 lapse), action a and k marketing contacts in the
 // FatigueWindowDays before t:
 //
-//	class    = ClassTable[group(c)][τ][band(recency)][band(cart value)]
+//	class    = ClassTable[group(c)][τ][band(recency)][band(value)]   (value: the cart's, or at a lapse the customer's typical cart exp(CartMu))
 //	P(conv)  = clamp(Base[class][τ] + Uplift[class][τ][a] · Fatigue[class]^k, 0, 1)   (Uplift of the fallback action = 0)
-//	revenue  = V if converted else 0; V = the cart value (cart_abandon) or a log-normal order value (lapse)
+//	revenue  = V if converted else 0; V = the cart value (cart_abandon) or a log-normal order value (lapse; its mean LapseValue[class][a] when the class has one)
 //	cost     = Fixed[a] + Rate[a] · revenue
 //	net      = revenue − cost
 //	opt-out  = after a contact by a, the channel's consent is withdrawn with probability OptOut[class][a]
 //
 // Decision points arrive as two Poisson processes per customer (rates
-// CartRate and LapseRate per day); a point that falls within OutcomeDays
+// CartRate and LapseRate per day), and the customer's own orders as a
+// third (OrderRate), each resetting recency_days as a conversion does; a point that falls within OutcomeDays
 // of the customer's previous decision is dropped, as the campaign engine
 // logs no decision while an outcome window is open. The arrivals do not
 // depend on what the policy does, so every policy meets the same decision
@@ -64,6 +65,11 @@ type Response struct {
 	// OptOut[a] is the probability that one contact by a withdraws the
 	// consent of a's channel.
 	OptOut []float64 `json:"opt_out"`
+	// LapseValue[a], when set, is the mean order value of a conversion
+	// after action a at a lapse in this class; the customer's log-normal
+	// noise multiplies it (mean-preserving). Nil means the customer's own
+	// lapse order value distribution.
+	LapseValue []float64 `json:"lapse_value,omitempty"`
 	// Decisions is the number of logged decisions the class was fitted on
 	// (0 for a class not fitted from data).
 	Decisions int `json:"decisions"`
@@ -91,6 +97,9 @@ type Customer struct {
 	CartSigma  float64 `json:"cart_sigma"`
 	LapseMu    float64 `json:"lapse_mu"`
 	LapseSigma float64 `json:"lapse_sigma"`
+	// OrderRate is the rate per day of orders the customer places on its
+	// own (not after a decision); each resets recency_days.
+	OrderRate float64 `json:"order_rate"`
 	// Background is the rate per day of marketing contacts the engine does
 	// not make (broadcasts); they count towards fatigue only.
 	Background float64 `json:"background"`
@@ -136,7 +145,8 @@ func band(edges []float64, x float64) int {
 }
 
 // Class returns the response class of a decision of a customer in group
-// at trigger trig, recency (days) and cart value.
+// at trigger trig, recency (days) and value: the cart value at
+// cart_abandon, the customer's typical cart value exp(CartMu) at lapse.
 func (e *Env) Class(group, trig int, recency, cart float64) int {
 	nr, nc := len(e.RecencyEdges)+1, len(e.CartEdges)+1
 	return e.ClassTable[((group*2+trig)*nr+band(e.RecencyEdges, recency))*nc+band(e.CartEdges, cart)]
@@ -193,7 +203,7 @@ func (e *Env) Validate() error {
 		if c.Group < 0 || c.Group >= e.Groups {
 			return fmt.Errorf("environment: customer %s is in group %d of %d", c.ID, c.Group, e.Groups)
 		}
-		if c.CartRate < 0 || c.LapseRate < 0 || c.Background < 0 {
+		if c.CartRate < 0 || c.LapseRate < 0 || c.Background < 0 || c.OrderRate < 0 {
 			return fmt.Errorf("environment: customer %s has a negative rate", c.ID)
 		}
 	}

@@ -124,11 +124,21 @@ type decision struct {
 //     contacted on it, minus that share after any action that did not
 //     (randomisation makes the difference the effect of the contact), at
 //     least 0;
-//   - order values: log-normal per group from converted lapse revenues;
-//     per customer the cart value's log-mean from its own carts shrunk
-//     towards its group's (2 pseudo-carts), with the pooled log-sd;
+//   - order values: per customer a typical cart value, exp of the mean
+//     log cart over its own carts shrunk towards the mean over all carts
+//     (2 pseudo-carts); carts are log-normal around it with the pooled
+//     within-customer log-sd; a lapse order's log-mean is the typical
+//     cart's plus the group's (lapse − cart) difference of log-means, its
+//     log-sd the group's, shrunk to all lapse orders (5 pseudo-orders);
+//     lapse decisions fall in the cart band of the customer's typical
+//     cart; and a lapse conversion after action a is valued at the cell's
+//     mean converted revenue after a (IPW, shrunk to the trigger's with 3
+//     pseudo-conversions) times the customer's mean-one log-normal noise,
+//     so that who converts after which action — high-value customers
+//     answer a call — keeps its value even when the cell mixes them;
 //   - the population: one customer per customer of the log, in the state
-//     of its latest decision (recency advanced to the log's end), with
+//     of its latest decision (recency advanced to the log's end), with an
+//     own-order rate of mean(orders_90d)/90 over its decisions, and
 //     arrival rates per day n/(exposure) shrunk towards the population's
 //     rate by RatePrior days, exposure = the log's span less OutcomeDays
 //     per decision.
@@ -179,7 +189,7 @@ func Fit(l *decisionlog.Log, opt FitOptions) (*Env, error) {
 	nr, nc := len(opt.RecencyEdges)+1, len(opt.CartEdges)+1
 	nCells := fitGroups * 2 * nr * nc
 	e.ClassTable = make([]int, nCells)
-	type acc struct{ sw, swc, n float64 }
+	type acc struct{ sw, swc, swr, n float64 }
 	cell := make([][]acc, nCells)
 	trig := [2][]acc{make([]acc, K), make([]acc, K)}
 	fk := make([]float64, nCells) // Σ f^k over the cell's contacted decisions
@@ -190,9 +200,10 @@ func Fit(l *decisionlog.Log, opt FitOptions) (*Env, error) {
 		cell[i] = make([]acc, K)
 		e.ClassTable[i] = i
 	}
+	typical := typicalCart(ds, len(custIDs))
 	for i := range ds {
 		d := &ds[i]
-		c := e.Class(d.group, d.trig, d.recency, d.cart)
+		c := e.Class(d.group, d.trig, d.recency, classValue(d, typical))
 		w := 1 / d.prop
 		cv := 0.0
 		if d.converted {
@@ -200,9 +211,11 @@ func Fit(l *decisionlog.Log, opt FitOptions) (*Env, error) {
 		}
 		cell[c][d.action].sw += w
 		cell[c][d.action].swc += w * cv
+		cell[c][d.action].swr += w * d.revenue
 		cell[c][d.action].n++
 		trig[d.trig][d.action].sw += w
 		trig[d.trig][d.action].swc += w * cv
+		trig[d.trig][d.action].swr += w * d.revenue
 		trig[d.trig][d.action].n++
 		if chans[d.action] >= 0 {
 			f := math.Pow(fat, float64(d.kEngine))
@@ -249,6 +262,36 @@ func Fit(l *decisionlog.Log, opt FitOptions) (*Env, error) {
 							}
 						}
 					}
+					if t == TrigLapse {
+						// Mean order value of the conversions after each
+						// action: Σ w·rev / Σ w·conv, shrunk to the
+						// trigger's for the action (itself shrunk to the
+						// trigger's over all actions) with 3 pseudo-conversions.
+						resp.LapseValue = make([]float64, K)
+						all := [2]float64{}
+						for a := 0; a < K; a++ {
+							all[0] += trig[t][a].swr
+							all[1] += trig[t][a].swc
+						}
+						for a := 0; a < K; a++ {
+							prior := 60.0
+							if all[1] > 0 {
+								prior = all[0] / all[1]
+							}
+							if x := trig[t][a]; x.swc > 0 {
+								nc := x.swc / x.sw * x.n
+								prior = (nc*(x.swr/x.swc) + 3*prior) / (nc + 3)
+							}
+							x := cell[c][a]
+							v := prior
+							if x.swc > 0 {
+								// conversions in weight units: swc/sw·n
+								nc := x.swc / x.sw * x.n
+								v = (nc*(x.swr/x.swc) + 3*prior) / (nc + 3)
+							}
+							resp.LapseValue[a] = v
+						}
+					}
 					n := 0.0
 					for a := 0; a < K; a++ {
 						n += cell[c][a].n
@@ -259,7 +302,7 @@ func Fit(l *decisionlog.Log, opt FitOptions) (*Env, error) {
 			}
 		}
 	}
-	fitPopulation(e, ds, custIDs, opt)
+	fitPopulation(e, ds, custIDs, typical, opt)
 	cr, lr, _ := e.Summary()
 	e.Notes = append(e.Notes,
 		fmt.Sprintf("fitted from %d logged decisions of %d customers", len(ds), len(custIDs)),
@@ -480,8 +523,45 @@ func fitOptOut(ds []decision, chans []int, K int) []float64 {
 	return out
 }
 
+// typicalCart returns per customer exp of the mean log cart value of its
+// cart_abandon decisions shrunk towards the mean over all carts with 2
+// pseudo-carts: the customer's typical order value.
+func typicalCart(ds []decision, n int) []float64 {
+	s := make([]float64, n)
+	c := make([]float64, n)
+	tot, cnt := 0.0, 0.0
+	for i := range ds {
+		d := &ds[i]
+		if d.trig == TrigCart && d.cart > 0 {
+			x := math.Log(d.cart)
+			s[d.cust] += x
+			c[d.cust]++
+			tot += x
+			cnt++
+		}
+	}
+	mu0 := math.Log(60.0)
+	if cnt > 0 {
+		mu0 = tot / cnt
+	}
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = math.Exp((s[i] + 2*mu0) / (c[i] + 2))
+	}
+	return out
+}
+
+// classValue is the value that places a decision in a cart band: the
+// cart's value at cart_abandon, the customer's typical cart at lapse.
+func classValue(d *decision, typical []float64) float64 {
+	if d.trig == TrigCart {
+		return d.cart
+	}
+	return typical[d.cust]
+}
+
 // fitPopulation sets e.Customers from the decisions (see Fit).
-func fitPopulation(e *Env, ds []decision, ids []string, opt FitOptions) {
+func fitPopulation(e *Env, ds []decision, ids []string, typical []float64, opt FitOptions) {
 	span := 0.0
 	for i := range ds {
 		span = math.Max(span, ds[i].t)
@@ -553,12 +633,14 @@ func fitPopulation(e *Env, ds []decision, ids []string, opt FitOptions) {
 		}
 	}
 	// Rates.
+	ordSum := make([]float64, len(ids))
 	nCart := make([]float64, len(ids))
 	nLapse := make([]float64, len(ids))
 	last := make([]int, len(ids))
 	totC, totL, totE := 0.0, 0.0, 0.0
 	for i := range ds {
 		d := &ds[i]
+		ordSum[d.cust] += d.orders
 		if d.trig == TrigCart {
 			nCart[d.cust]++
 			totC++
@@ -580,11 +662,15 @@ func fitPopulation(e *Env, ds []decision, ids []string, opt FitOptions) {
 		d := &ds[last[c]]
 		x := Customer{ID: id, Tier: d.tier, Region: d.region, LastChannel: d.lastCh,
 			RecencyDays: d.recency + (span - d.t), Orders90: d.orders, Consent: d.consent, Group: d.group,
-			LapseMu: lapseMu[d.group], LapseSigma: lapseSd[d.group], CartSigma: cartSd}
+			LapseSigma: lapseSd[d.group], CartSigma: cartSd}
 		ex := exposure(c)
+		x.OrderRate = ordSum[c] / (nCart[c] + nLapse[c]) / 90
 		x.CartRate = (nCart[c] + opt.RatePrior*rc) / (ex + opt.RatePrior)
 		x.LapseRate = (nLapse[c] + opt.RatePrior*rl) / (ex + opt.RatePrior)
-		x.CartMu = (cust[c].s + 2*cartG[d.group]) / (cust[c].n + 2)
+		x.CartMu = math.Log(typical[c])
+		// A lapse order is valued like the customer's carts, shifted by
+		// the group's difference between lapse orders and carts.
+		x.LapseMu = x.CartMu + lapseMu[d.group] - cartG[d.group]
 		e.Customers[c] = x
 	}
 }

@@ -312,16 +312,19 @@ func (r *shardResult) merge(o *shardResult) {
 // point is one decision point of a customer, with its common random
 // numbers.
 type point struct {
-	t         float64 // day (fractional)
-	cust      int32   // index within the shard
-	trig      uint8
-	kbg       int16 // background contacts in the fatigue window
-	cart      float64
-	lapseV    float64
-	uConv     float64
-	uOpt      float64
-	uPol      float64
-	customerT int32 // customer type
+	t      float64 // day (fractional)
+	cust   int32   // index within the shard
+	trig   uint8
+	kbg    int16 // background contacts in the fatigue window
+	cart   float64
+	lapseV float64
+	// lapseNoise = exp(σz − σ²/2), the same z as lapseV: mean one.
+	lapseNoise float64
+	uConv      float64
+	uOpt       float64
+	uPol       float64
+	customerT  int32   // customer type
+	organic    float64 // day of the customer's last own order before t (−Inf: none)
 }
 
 // custState is a customer's state under one policy.
@@ -430,6 +433,15 @@ func (s *simulator) schedule(i int, local int32) {
 			nbg++
 		}
 	}
+	// Own orders over (0, H).
+	var orders [64]float64
+	nord := 0
+	if c.OrderRate > 0 {
+		for t := expo(&ra) / c.OrderRate; t < H && nord < len(orders); t += expo(&ra) / c.OrderRate {
+			orders[nord] = t
+			nord++
+		}
+	}
 	// Two Poisson processes, merged.
 	nextC, nextL := math.Inf(1), math.Inf(1)
 	if c.CartRate > 0 {
@@ -457,7 +469,10 @@ func (s *simulator) schedule(i int, local int32) {
 			continue
 		}
 		open = t + e.OutcomeDays
-		p := point{t: t, cust: local, trig: trig, customerT: int32(ti)}
+		p := point{t: t, cust: local, trig: trig, customerT: int32(ti), organic: math.Inf(-1)}
+		for b := 0; b < nord && orders[b] < t; b++ {
+			p.organic = orders[b]
+		}
 		if trig == env.TrigCart {
 			p.cart = math.Round(cart*100) / 100
 		}
@@ -467,7 +482,9 @@ func (s *simulator) schedule(i int, local int32) {
 			}
 		}
 		p.uConv = unif(&rr)
-		p.lapseV = math.Round(math.Exp(c.LapseMu+c.LapseSigma*normal(&rv))*100) / 100
+		z := normal(&rv)
+		p.lapseV = math.Round(math.Exp(c.LapseMu+c.LapseSigma*z)*100) / 100
+		p.lapseNoise = math.Exp(c.LapseSigma*z - c.LapseSigma*c.LapseSigma/2)
 		p.uOpt = unif(&ro)
 		p.uPol = unif(&rp)
 		s.points = append(s.points, p)
@@ -595,8 +612,8 @@ func (s *simulator) run(pol policy.Policy, p int, res *shardResult) {
 		}
 		c := &e.Customers[pt.customerT]
 		recency := c.RecencyDays + pt.t
-		if cs.lastOrder > math.Inf(-1) {
-			recency = pt.t - cs.lastOrder
+		if last := math.Max(cs.lastOrder, pt.organic); last > math.Inf(-1) {
+			recency = pt.t - last
 		}
 		sn := snapshot{recency: math.Floor(recency), orders: c.Orders90 + cs.orders, consent: cs.consent, nContacts: len(cs.contacts)}
 		a := s.fb
@@ -617,13 +634,20 @@ func (s *simulator) run(pol policy.Policy, p int, res *shardResult) {
 		for j := len(cs.contacts) - 1; j >= 0 && cs.contacts[j].Time > from; j-- {
 			k++
 		}
-		class := e.Class(c.Group, int(pt.trig), recency, pt.cart)
+		val := pt.cart
+		if pt.trig == env.TrigLapse {
+			val = math.Exp(c.CartMu)
+		}
+		class := e.Class(c.Group, int(pt.trig), recency, val)
 		pc := e.ConvProb(class, int(pt.trig), a, k)
 		rev := 0.0
 		if pt.uConv < pc {
 			rev = pt.cart
 			if pt.trig == env.TrigLapse {
 				rev = pt.lapseV
+				if lv := e.Classes[class].LapseValue; lv != nil {
+					rev = math.Round(lv[a]*pt.lapseNoise*100) / 100
+				}
 			}
 			row[Conversions]++
 			cs.lastOrder = pt.t

@@ -64,7 +64,8 @@ func New(fitted *env.Env, t *sample.Truth) (*env.Env, error) {
 	bg := background(t, segIdx)
 	e.Customers = make([]env.Customer, len(fitted.Customers))
 	for i, c := range fitted.Customers {
-		pid := "P" + strings.TrimPrefix(c.ID, "C")
+		id := c.ID[strings.LastIndexByte(c.ID, ':')+1:]
+		pid := "P" + strings.TrimPrefix(id, "C")
 		p, ok := t.Person(pid)
 		if !ok {
 			return nil, fmt.Errorf("truthenv: customer %s has no person %s in the truth", c.ID, pid)
