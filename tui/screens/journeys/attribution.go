@@ -267,7 +267,7 @@ func short(model string) string {
 
 func (v *attrView) view() string {
 	st := v.s.c.Styles
-	if v.res == nil {
+	if v.res == nil || v.err != nil {
 		return chart.Block([]string{v.placeholder(v.s, "attribution")}, v.w, v.h)
 	}
 	g := v.res.group

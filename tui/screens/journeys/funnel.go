@@ -426,7 +426,7 @@ func (v *funnelView) view() string {
 			st.Render(st.Muted, "space adds a label as the next step (again removes it),"),
 			st.Render(st.Muted, "J/K reorder, m mode, w window, → the bars, enter on a bar"),
 			st.Render(st.Muted, "lists who dropped off there.")}
-	case v.res == nil:
+	case v.res == nil || v.err != nil:
 		right = []string{v.placeholder(v.s, "funnel")}
 	default:
 		right = []string{st.Render(st.Header, chart.Truncate("customers reaching each step (░ dropped since previous)", rw))}

@@ -343,16 +343,18 @@ func (s *Screen) tabLine() string {
 			b.WriteString(st.Render(st.Muted, " "+t+" "))
 		}
 	}
-	opts := "label " + s.labelName()
-	if s.collapse {
-		opts += " · repeats collapsed"
-	}
 	left := b.String()
-	right := st.Render(st.Muted, opts)
-	if chart.Width(left)+2+chart.Width(right) > s.w {
-		return chart.Truncate(left, s.w)
+	coll := ""
+	if s.collapse {
+		coll = " · repeats collapsed"
 	}
-	return chart.PadRight(left, s.w-chart.Width(right)) + right
+	for _, opts := range []string{"label " + s.labelName() + coll, s.labelName() + strings.Replace(coll, "repeats ", "", 1), s.labelName()} {
+		right := st.Render(st.Muted, opts)
+		if chart.Width(left)+1+chart.Width(right) <= s.w {
+			return chart.PadRight(left, s.w-chart.Width(right)) + right
+		}
+	}
+	return chart.Truncate(left, s.w)
 }
 
 // KeyMap implements app.Screen.
@@ -438,3 +440,15 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// FunnelSteps returns the funnel builder's steps in order.
+func (s *Screen) FunnelSteps() []string { return s.fun.Steps() }
+
+// LabelChoice is the step label choice in use (one of Labels).
+func (s *Screen) LabelChoice() string { return s.labelName() }
+
+// Collapse reports whether consecutive repeats are collapsed.
+func (s *Screen) Collapse() bool { return s.collapse }
+
+// PathAnchors returns the start and end anchors of the paths view.
+func (s *Screen) PathAnchors() (start, end string) { return s.paths.opts.Start, s.paths.opts.End }

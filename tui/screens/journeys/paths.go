@@ -226,7 +226,7 @@ func (v *pathsView) who(m chart.SelectedMsg) tea.Cmd {
 
 func (v *pathsView) view() string {
 	st := v.s.c.Styles
-	if v.res == nil {
+	if v.res == nil || v.err != nil {
 		return chart.Block([]string{v.placeholder(v.s, "paths")}, v.w, v.h)
 	}
 	r := v.res

@@ -271,7 +271,7 @@ func (v *transView) who(r, c int) tea.Cmd {
 
 func (v *transView) view() string {
 	st := v.s.c.Styles
-	if v.res == nil {
+	if v.res == nil || v.err != nil {
 		return chart.Block([]string{v.placeholder(v.s, "transitions")}, v.w, v.h)
 	}
 	r := v.res.res

@@ -172,7 +172,7 @@ func Sequence(steps []string, w int) string {
 
 func (v *variantsView) view() string {
 	st := v.s.c.Styles
-	if v.res == nil {
+	if v.res == nil || v.err != nil {
 		return chart.Block([]string{v.placeholder(v.s, "variants")}, v.w, v.h)
 	}
 	r := v.res.res
