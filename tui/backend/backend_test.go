@@ -329,3 +329,26 @@ func TestExpandPathsAndComplete(t *testing.T) {
 		}
 	}
 }
+
+func TestCountsSavedForTheNextStart(t *testing.T) {
+	b := backendtest.Copy(t)
+	ctx := context.Background()
+	c1, v1, err := b.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(b.Path() + "-counts.json"); err != nil {
+		t.Fatalf("counts not saved: %v", err)
+	}
+	// A new backend (the next start) reads the same counts from the file.
+	c2, v2, err := backend.New(b.Store()).Counts(ctx)
+	if err != nil || v2 != v1 || c2.Events != c1.Events || len(c2.ByDay) != len(c1.ByDay) || len(c2.ByType) != len(c1.ByType) {
+		t.Fatalf("restart counts differ: v %d/%d events %d/%d (err %v)", v1, v2, c1.Events, c2.Events, err)
+	}
+	// A file of another data version is ignored.
+	os.WriteFile(b.Path()+"-counts.json", []byte(`{"db":"x","data_version":-1,"counts":{"Events":1}}`), 0o644)
+	c3, _, err := backend.New(b.Store()).Counts(ctx)
+	if err != nil || c3.Events != c1.Events {
+		t.Errorf("a stale counts file was used: %d events, want %d", c3.Events, c1.Events)
+	}
+}

@@ -131,6 +131,11 @@ func (b *Backend) LoadFiles(ctx context.Context, kind string, files []string, op
 	return b.startJob(ctx, kind, "loading files", func(ctx context.Context, report func(Progress)) (any, error) {
 		res := &LoadResult{}
 		err := b.loadFiles(ctx, files, opt, res, report)
+		if err == nil {
+			// Count now, under the progress view, so the screens open at once.
+			report(Progress{Phase: "counting events", File: "all files", FileIndex: len(files), Files: len(files), Fraction: 1, Done: res.Files})
+			_, _, err = b.Counts(ctx)
+		}
 		return res, err
 	})
 }
@@ -240,6 +245,10 @@ func (b *Backend) PrepareSample(ctx context.Context, kind, dir string, opt sampl
 			paths[i] = filepath.Join(dir, f)
 		}
 		if err := b.loadFiles(ctx, paths, ingest.Options{}, res, report); err != nil {
+			return res, err
+		}
+		report(Progress{Phase: "counting events", File: "all files", FileIndex: len(files), Files: len(files), Fraction: 1, Done: res.Files})
+		if _, _, err := b.Counts(ctx); err != nil {
 			return res, err
 		}
 		f, err := os.OpenFile(filepath.Join(dir, sampleMarker), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)

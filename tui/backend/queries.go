@@ -2,6 +2,8 @@ package backend
 
 import (
 	"context"
+	"encoding/json"
+	"os"
 	"strings"
 
 	"github.com/journeyworkbench/workbench/analysis/store"
@@ -22,8 +24,10 @@ func (b *Backend) DataVersion(ctx context.Context) (int64, error) {
 }
 
 // Counts returns the store's event counts (store.Counts), cached for as
-// long as the data version does not change: the first call after a load
-// scans the events, later ones are instant.
+// long as the data version does not change: in memory, and in a file next
+// to the database (DB + "-counts.json") so that the next start of the
+// program does not scan the events again. The first call after a load
+// scans the events.
 func (b *Backend) Counts(ctx context.Context) (*store.Counts, int64, error) {
 	v, err := b.st.DataVersion(ctx)
 	if err != nil {
@@ -36,14 +40,63 @@ func (b *Backend) Counts(ctx context.Context) (*store.Counts, int64, error) {
 		return c, v, nil
 	}
 	b.cacheMu.Unlock()
-	c, err := b.st.Counts(ctx)
-	if err != nil {
-		return nil, 0, err
+	c := b.readCountsFile(v)
+	if c == nil {
+		if c, err = b.st.Counts(ctx); err != nil {
+			return nil, 0, err
+		}
+		b.writeCountsFile(v, c)
 	}
 	b.cacheMu.Lock()
 	b.counts, b.countsAt = c, v
 	b.cacheMu.Unlock()
 	return c, v, nil
+}
+
+type countsFile struct {
+	DB      string        `json:"db"`
+	Version int64         `json:"data_version"`
+	Counts  *store.Counts `json:"counts"`
+}
+
+func (b *Backend) countsPath() string {
+	if b.st.Path() == "" || b.st.Path() == ":memory:" {
+		return ""
+	}
+	return b.st.Path() + "-counts.json"
+}
+
+func (b *Backend) readCountsFile(v int64) *store.Counts {
+	p := b.countsPath()
+	if p == "" {
+		return nil
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil
+	}
+	var f countsFile
+	if json.Unmarshal(data, &f) != nil || f.Version != v || f.DB != absPath(b.st.Path()) || f.Counts == nil {
+		return nil
+	}
+	return f.Counts
+}
+
+// writeCountsFile saves the counts; failing to (a read-only directory) only
+// costs the next start a scan.
+func (b *Backend) writeCountsFile(v int64, c *store.Counts) {
+	p := b.countsPath()
+	if p == "" {
+		return
+	}
+	data, err := json.Marshal(countsFile{DB: absPath(b.st.Path()), Version: v, Counts: c})
+	if err != nil {
+		return
+	}
+	tmp := p + ".tmp"
+	if os.WriteFile(tmp, data, 0o644) == nil {
+		os.Rename(tmp, p)
+	}
 }
 
 // CachedCounts returns the cached counts and their data version without
