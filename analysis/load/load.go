@@ -21,6 +21,7 @@
 package load
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -475,9 +476,10 @@ func (l *Loader) apply(tx *store.WriteTx, firstNew uint32, res identity.Result) 
 			oldSize[l.cust[id]]++
 		}
 	}
-	// Identities that moved, grouped by their old customer.
-	type move struct{ id, to uint32 }
-	moves := map[uint32][]move{}
+	// Identities that moved, grouped by their old customer (a sorted
+	// slice, not a map: it can hold millions of moves).
+	type move struct{ from, id, to uint32 }
+	var moves []move
 	for id := uint32(1); id < firstNew; id++ {
 		if l.types[id] == 0 {
 			continue
@@ -493,16 +495,19 @@ func (l *Loader) apply(tx *store.WriteTx, firstNew uint32, res identity.Result) 
 		}
 		if oc != nc {
 			s.Moved++
-			moves[oc] = append(moves[oc], move{id, nc})
+			moves = append(moves, move{oc, id, nc})
 		}
 	}
-	olds := make([]uint32, 0, len(moves))
-	for oc := range moves {
-		olds = append(olds, oc)
-	}
-	slices.Sort(olds)
-	for _, oc := range olds {
-		ms := moves[oc]
+	slices.SortFunc(moves, func(a, b move) int { return cmp.Compare(a.from, b.from) })
+	for i := 0; i < len(moves); {
+		j := i
+		for j < len(moves) && moves[j].from == moves[i].from {
+			j++
+		}
+		ms := moves[i:j]
+		oc := ms[0].from
+		// When every identity of the old customer moved to one new
+		// customer, its rows move with one statement.
 		same := uint32(len(ms)) == oldSize[oc]
 		for _, m := range ms {
 			same = same && m.to == ms[0].to
@@ -511,14 +516,16 @@ func (l *Loader) apply(tx *store.WriteTx, firstNew uint32, res identity.Result) 
 			if err := tx.RemapCustomer(int64(oc), int64(ms[0].to)); err != nil {
 				return s, err
 			}
-			continue
-		}
-		for _, m := range ms {
-			if err := tx.RemapIdentity(int64(oc), int64(m.id), int64(m.to)); err != nil {
-				return s, err
+		} else {
+			for _, m := range ms {
+				if err := tx.RemapIdentity(int64(oc), int64(m.id), int64(m.to)); err != nil {
+					return s, err
+				}
 			}
 		}
+		i = j
 	}
+	moves = nil
 	for c := 1; c < n; c++ {
 		if newSize[c] > 0 {
 			s.Customers++

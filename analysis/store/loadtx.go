@@ -41,6 +41,7 @@ type WriteTx struct {
 	labels   map[labelKey]int64
 
 	events, decisions, profiles, consents, rejects, links, idents *batcher
+	identUpd, custPut, custDel                                    *batcher
 	stmts                                                         map[string]*sql.Stmt
 	seq                                                           int64 // the last event seq given
 
@@ -113,6 +114,12 @@ func (s *Store) beginWrite(ctx context.Context) (*WriteTx, error) {
 	t.rejects = newBatcher(t, "INSERT OR IGNORE INTO rejects(source_id, line, reason, raw, dedup)", 5)
 	t.links = newBatcher(t, "INSERT OR IGNORE INTO links(a, b, source_id, line, reason)", 5)
 	t.idents = newBatcher(t, "INSERT INTO identities(id, type, value, customer_id, first_source_id, first_line, first_seen_ms, shared)", 8)
+	t.identUpd = newBatcher(t, "UPDATE identities SET customer_id = v.column2, shared = v.column3 FROM (", 3)
+	t.identUpd.suffix = ") AS v WHERE identities.id = v.column1"
+	t.custPut = newBatcher(t, "INSERT INTO customers(id, identities, updated_ms)", 3)
+	t.custPut.suffix = " ON CONFLICT(id) DO UPDATE SET identities = excluded.identities, updated_ms = excluded.updated_ms"
+	t.custDel = newBatcher(t, "DELETE FROM customers WHERE id IN (", 1)
+	t.custDel.suffix = ")"
 	for _, b := range []*batcher{t.events, t.decisions, t.profiles} {
 		b.count, b.dup = &t.Loaded, &t.Duplicate
 	}
@@ -227,7 +234,7 @@ func (t *WriteTx) AddIdentity(id int64, typ, value string, customer int64, share
 
 // Flush inserts every queued row.
 func (t *WriteTx) Flush() error {
-	for _, b := range []*batcher{t.idents, t.links, t.events, t.decisions, t.profiles, t.consents, t.rejects} {
+	for _, b := range []*batcher{t.idents, t.links, t.events, t.decisions, t.profiles, t.consents, t.rejects, t.identUpd, t.custPut, t.custDel} {
 		if err := b.flush(); err != nil {
 			return err
 		}
@@ -235,10 +242,10 @@ func (t *WriteTx) Flush() error {
 	return nil
 }
 
-// UpdateIdentity sets the customer and shared flag of an existing identity.
+// UpdateIdentity sets the customer and shared flag of an existing identity
+// (queued; applied in batches).
 func (t *WriteTx) UpdateIdentity(id, customer int64, shared bool) error {
-	_, err := t.stmt("UPDATE identities SET customer_id = ?, shared = ? WHERE id = ?").ExecContext(t.ctx, customer, boolInt(shared), id)
-	return err
+	return t.identUpd.add(id, customer, boolInt(shared))
 }
 
 // RemapCustomer moves every event and decision of customer from to
@@ -261,18 +268,15 @@ func (t *WriteTx) RemapIdentity(from, identity, to int64) error {
 	return err
 }
 
-// PutCustomer inserts or updates a customer row.
+// PutCustomer inserts or updates a customer row (queued).
 func (t *WriteTx) PutCustomer(id, identities int64) error {
-	_, err := t.stmt(`INSERT INTO customers(id, identities, updated_ms) VALUES (?, ?, ?)
-		ON CONFLICT(id) DO UPDATE SET identities = excluded.identities, updated_ms = excluded.updated_ms`).
-		ExecContext(t.ctx, id, identities, t.started)
-	return err
+	return t.custPut.add(id, identities, t.started)
 }
 
-// DeleteCustomer removes a customer row (its identities have moved).
+// DeleteCustomer removes a customer row whose identities have all moved
+// (queued).
 func (t *WriteTx) DeleteCustomer(id int64) error {
-	_, err := t.stmt("DELETE FROM customers WHERE id = ?").ExecContext(t.ctx, id)
-	return err
+	return t.custDel.add(id)
 }
 
 // ScanIdentities calls fn for every identity, in id order.
@@ -346,8 +350,13 @@ func (t *WriteTx) Finish(st FinishStats) error {
 	return t.Commit()
 }
 
-// Commit bumps the data version, records the last event seq and commits.
+// Commit flushes the queued rows, bumps the data version, records the
+// last event seq and commits.
 func (t *WriteTx) Commit() error {
+	if err := t.Flush(); err != nil {
+		t.Rollback()
+		return err
+	}
 	if _, err := t.tx.ExecContext(t.ctx, "UPDATE meta SET value = value + 1 WHERE key = 'data_version'"); err != nil {
 		t.Rollback()
 		return err
@@ -389,6 +398,7 @@ func boolInt(b bool) int64 {
 type batcher struct {
 	t      *WriteTx
 	prefix string
+	suffix string // after the VALUES list (an ON CONFLICT clause …)
 	cols   int
 	args   []any
 	n      int
@@ -410,7 +420,7 @@ func (b *batcher) add(vals ...any) error {
 	return nil
 }
 
-func valuesSQL(prefix string, cols, rows int) string {
+func valuesSQL(prefix, suffix string, cols, rows int) string {
 	var sb strings.Builder
 	sb.WriteString(prefix)
 	sb.WriteString(" VALUES ")
@@ -421,6 +431,7 @@ func valuesSQL(prefix string, cols, rows int) string {
 		}
 		sb.WriteString(one)
 	}
+	sb.WriteString(suffix)
 	return sb.String()
 }
 
@@ -432,14 +443,14 @@ func (b *batcher) flush() error {
 	var err error
 	if b.n == BatchRows {
 		if b.full == nil {
-			b.full, err = b.t.tx.PrepareContext(b.t.ctx, valuesSQL(b.prefix, b.cols, BatchRows))
+			b.full, err = b.t.tx.PrepareContext(b.t.ctx, valuesSQL(b.prefix, b.suffix, b.cols, BatchRows))
 			if err != nil {
 				return err
 			}
 		}
 		res, err = b.full.ExecContext(b.t.ctx, b.args...)
 	} else {
-		res, err = b.t.tx.ExecContext(b.t.ctx, valuesSQL(b.prefix, b.cols, b.n), b.args...)
+		res, err = b.t.tx.ExecContext(b.t.ctx, valuesSQL(b.prefix, b.suffix, b.cols, b.n), b.args...)
 	}
 	if err != nil {
 		return fmt.Errorf("insert: %w", err)
