@@ -100,7 +100,8 @@ func Combine(sim *SimOutcome, o *OPEOutcome) *Comparison {
 	return c
 }
 
-func f3(x float64) string { return fmt.Sprintf("%.3f", x) }
+func r3(x float64) float64 { return math.Round(x*1000) / 1000 }
+func r4(x float64) float64 { return math.Round(x*10000) / 10000 }
 
 func interval(e *Estimate) string {
 	if e == nil {
@@ -116,13 +117,13 @@ func (c *Comparison) Table() *report.Table {
 	for _, r := range c.Rows {
 		cells := []any{r.Policy}
 		if r.SimNet != nil {
-			cells = append(cells, r.SimRank, r.SimNet.Value, interval(r.SimNet), r.SimUplift.Value, interval(r.SimUplift),
-				r.Conversions, r.Revenue, r.Cost, r.Contacts, r.OptOuts)
+			cells = append(cells, r.SimRank, r3(r.SimNet.Value), interval(r.SimNet), r3(r.SimUplift.Value), interval(r.SimUplift),
+				r4(r.Conversions), r3(r.Revenue), r3(r.Cost), r4(r.Contacts), r4(r.OptOuts))
 		} else {
 			cells = append(cells, "", "", "", "", "", "", "", "", "", "")
 		}
 		if r.OPE != nil {
-			cells = append(cells, r.OPERank, r.OPE.Value, interval(r.OPE))
+			cells = append(cells, r.OPERank, r3(r.OPE.Value), interval(r.OPE))
 		} else {
 			cells = append(cells, "", "", "")
 		}
@@ -263,7 +264,7 @@ func (s *Sensitivity) Table() *report.Table {
 			net[n] = x.Net[i]
 		}
 		for k, n := range x.Verdict.Ranking {
-			t.Add(x.Name, n, k+1, net[n], x.Verdict.Leader, x.Verdict.Declared)
+			t.Add(x.Name, n, k+1, r3(net[n]), x.Verdict.Leader, x.Verdict.Declared)
 		}
 	}
 	return t
@@ -275,7 +276,7 @@ func CurvesTable(r *montecarlo.Result) *report.Table {
 	t := report.New("policy", "learner", "day", "decisions", "mean_reward")
 	for _, p := range r.Policies {
 		for _, c := range p.Curve {
-			t.Add(p.Name, p.Learner, c.Day, c.Decisions, c.Mean)
+			t.Add(p.Name, p.Learner, c.Day, c.Decisions, r4(c.Mean))
 		}
 	}
 	return t
