@@ -239,4 +239,3 @@ func writeSimulateOut(dir string, cmp *compare.Comparison) error {
 	}
 	return nil
 }
-
