@@ -4,14 +4,20 @@
 // A file is read twice inside its transaction. The first pass collects
 // the file's identifiers and links; the identity graph is then stitched
 // (package identity) so that the second pass inserts every event with its
-// final customer. Events of earlier files whose customer changed are moved
-// with one UPDATE per customer. Row accounting: every row read is loaded,
+// final customer (events are clustered by customer, so inserting them
+// where they belong once is much cheaper than moving them later). In the
+// second pass a goroutine parses and prepares rows while the caller's
+// goroutine inserts them, multi-row INSERTs of store.BatchRows rows.
+// Events of earlier files whose customer changed are moved with one
+// UPDATE per customer. Memory is bounded by the identity graph (about 40
+// bytes per identifier between files, 100 while stitching), not by the
+// file: rows stream. Row accounting: every row read is loaded,
 // rejected (file, line, reason, raw text) or counted as a duplicate, and
 // the store refuses to commit a file whose counts do not add up.
 //
 // De-duplication: an event with an id of its own (a Segment messageId, an
-// export's event id) is keyed by a 64-bit hash of (channel, id, type); any other
-// row by a hash of its content (kind, identifiers, time, channel, type,
+// export's event id) is keyed by a 64-bit hash of (channel, id, type);
+// any other row by a hash of its content (kind, identifiers, time, channel, type,
 // campaign, revenue, properties, traits). A key already stored makes the
 // row a duplicate. A file whose SHA-256 matches a source already loaded is
 // not read again: Load reports it as already loaded and adds no sources
