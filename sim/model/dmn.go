@@ -148,14 +148,30 @@ func Summary(m *Model) string {
 		if lv == 0 {
 			lv = 0.95
 		}
-		s = append(s, fmt.Sprintf("Simulation: %s won (%s) with estimated value %.4g, %g%% interval [%.4g, %.4g]; seed %d, horizon %s. %s",
-			x.Policy, orDash(x.Method), x.Value, lv*100, x.Lo, x.Hi, x.Seed, orDash(x.Horizon), x.Note))
+		sim := fmt.Sprintf("Simulation: %s won", x.Policy)
+		if x.Method != "" {
+			sim += " (" + x.Method + ")"
+		}
+		sim += fmt.Sprintf(" with estimated value %.4g, %g%% interval [%.4g, %.4g]", x.Value, lv*100, x.Lo, x.Hi)
+		if x.Seed != 0 {
+			sim += fmt.Sprintf(", seed %d", x.Seed)
+		}
+		if x.Horizon != "" {
+			sim += ", horizon " + x.Horizon
+		}
+		if x.Note != "" {
+			sim += "; " + x.Note
+		}
+		s = append(s, sim+".")
 	}
 	if d := m.Meta.Distilled; d != nil {
 		s = append(s, fmt.Sprintf("Distilled from policy %q by a classification tree (depth ≤ %d, ≥ %d states per leaf, %d leaves) on %s: fidelity %.2f%% on %d states, %.2f%% on %d held-out states.",
 			d.Policy, d.MaxDepth, d.MinLeaf, d.Leaves, d.States, 100*d.Fidelity, d.TrainStates, 100*d.HeldOutFidelity, d.HeldOutStates))
 	}
-	if m.Meta.ContactRules != nil {
+	switch {
+	case m.Meta.ContactRules != nil && m.Meta.Distilled != nil:
+		s = append(s, "The policy obeyed the policy file's contact rules; the tree may read their features (consent_<channel>, contacts_<channel>_<W>d, contacts_<W>d, quiet_period).")
+	case m.Meta.ContactRules != nil:
 		s = append(s, "The policy file's contact rules are folded into the rules (consent_<channel>, contacts_<channel>_<W>d, contacts_<W>d, quiet_period).")
 	}
 	return strings.Join(s, " ")
