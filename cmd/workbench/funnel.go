@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -53,11 +54,7 @@ func parseWindow(s string) (time.Duration, error) {
 func runFunnel(c *command, args []string, stdout io.Writer) error {
 	fs := newFlagSet(c, funnelHelp, stdout)
 	f := addJourneyFlags(fs, "channel:type")
-	var steps rawListFlag
-	fs.Var(&steps, "step", "a funnel step: one label, or several separated by | (repeat --step for each step, in order)")
-	mode := fs.String("mode", "ordered", "ordered, strict or any-order")
-	window := fs.String("window", "14d", "conversion window from step 1: days (14d) or a duration (36h)")
-	by := fs.String("by", "", "break down by first-channel (of step 1), trait:KEY, segment:NAME, segments or last-channel")
+	ff := addFunnelFlags(fs)
 	fs.StringVar(&f.who, "who", "", "list the customers behind dropped:K or reached:K instead")
 	whoGroup := fs.String("who-group", "", "with --who and --by: only this breakdown group")
 	if err := parseFlags(fs, args); err != nil {
@@ -66,22 +63,8 @@ func runFunnel(c *command, args []string, stdout io.Writer) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	if len(steps) < 2 {
-		return fmt.Errorf("%w: give at least two --step, e.g. --step 'web:Product Viewed' --step 'web:Product Added' --step 'web:Order Completed'", errUsage)
-	}
-	var opts journey.FunnelOptions
-	for _, s := range steps {
-		labels := strings.Split(s, "|")
-		for i := range labels {
-			labels[i] = strings.TrimSpace(labels[i])
-		}
-		opts.Steps = append(opts.Steps, journey.FunnelStep{Name: s, Labels: labels})
-	}
-	var err error
-	if opts.Mode, err = journey.ParseFunnelMode(*mode); err != nil {
-		return fmt.Errorf("%w: --mode: %v", errUsage, err)
-	}
-	if opts.Window, err = parseWindow(*window); err != nil {
+	opts, err := ff.options()
+	if err != nil {
 		return err
 	}
 	q, err := f.query()
@@ -94,16 +77,8 @@ func runFunnel(c *command, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer w.Close()
-	switch *by {
-	case "":
-	case "first-channel":
-		opts.Breakdown = journey.ByFirstChannel
-	default:
-		g, err := w.GroupOf(ctx, *by)
-		if err != nil {
-			return fmt.Errorf("%w: --by: %v", errUsage, err)
-		}
-		opts.Breakdown, opts.GroupOf = journey.ByCustomerValue, g
+	if err := ff.breakdown(ctx, w, &opts); err != nil {
+		return err
 	}
 	if f.who != "" {
 		step, outcome, err := workspace.ParseFunnelCell(f.who)
@@ -139,6 +114,63 @@ func runFunnel(c *command, args []string, stdout io.Writer) error {
 			r.Overall.Converted, firstStep(r.Overall), 100*r.Overall.Conversion)
 	}
 	return printTable(stdout, t, f.format)
+}
+
+// funnelFlags are the funnel's definition: steps, mode, window and
+// breakdown.
+type funnelFlags struct {
+	steps        rawListFlag
+	mode, window *string
+	by           *string
+}
+
+// addFunnelFlags registers --step, --mode, --window and --by.
+func addFunnelFlags(fs *flag.FlagSet) *funnelFlags {
+	ff := &funnelFlags{}
+	fs.Var(&ff.steps, "step", "a funnel step: one label, or several separated by | (repeat --step for each step, in order)")
+	ff.mode = fs.String("mode", "ordered", "ordered, strict or any-order")
+	ff.window = fs.String("window", "14d", "conversion window from step 1: days (14d) or a duration (36h)")
+	ff.by = fs.String("by", "", "break down by first-channel (of step 1), trait:KEY, segment:NAME, segments or last-channel")
+	return ff
+}
+
+// options builds the funnel's steps, mode and window from the flags.
+func (ff *funnelFlags) options() (journey.FunnelOptions, error) {
+	var opts journey.FunnelOptions
+	if len(ff.steps) < 2 {
+		return opts, fmt.Errorf("%w: give at least two --step, e.g. --step 'web:Product Viewed' --step 'web:Product Added' --step 'web:Order Completed'", errUsage)
+	}
+	for _, s := range ff.steps {
+		labels := strings.Split(s, "|")
+		for i := range labels {
+			labels[i] = strings.TrimSpace(labels[i])
+		}
+		opts.Steps = append(opts.Steps, journey.FunnelStep{Name: s, Labels: labels})
+	}
+	var err error
+	if opts.Mode, err = journey.ParseFunnelMode(*ff.mode); err != nil {
+		return opts, fmt.Errorf("%w: --mode: %v", errUsage, err)
+	}
+	if opts.Window, err = parseWindow(*ff.window); err != nil {
+		return opts, err
+	}
+	return opts, nil
+}
+
+// breakdown sets the breakdown of --by on opts.
+func (ff *funnelFlags) breakdown(ctx context.Context, w *workspace.Workspace, opts *journey.FunnelOptions) error {
+	switch *ff.by {
+	case "":
+	case "first-channel":
+		opts.Breakdown = journey.ByFirstChannel
+	default:
+		g, err := w.GroupOf(ctx, *ff.by)
+		if err != nil {
+			return fmt.Errorf("%w: --by: %v", errUsage, err)
+		}
+		opts.Breakdown, opts.GroupOf = journey.ByCustomerValue, g
+	}
+	return nil
 }
 
 func firstStep(g journey.FunnelGroup) int64 {

@@ -46,22 +46,35 @@ type journeyFlags struct {
 // addJourneyFlags registers the shared filters, label choice, journey
 // split, --who and the output flags.
 func addJourneyFlags(fs *flag.FlagSet, defaultLabel string) *journeyFlags {
-	f := &journeyFlags{}
-	fs.StringVar(&f.db, "db", "", "database file (default $WORKBENCH_DB, else $XDG_CACHE_HOME/journey-workbench/workbench.db)")
+	f := addFilterFlags(fs)
+	f.addStepFlags(fs, defaultLabel)
 	fs.StringVar(&f.format, "format", "table", "output format: table, csv or json")
+	fs.IntVar(&f.limit, "limit", 100, "with --who: list at most this many customers (0: all)")
+	return f
+}
+
+// addFilterFlags registers --db and the shared event filters (--from,
+// --to, --channels, --types, --segment, --trait).
+func addFilterFlags(fs *flag.FlagSet) *journeyFlags {
+	f := &journeyFlags{format: "table", label: "channel:type", split: "whole", gap: journey.DefaultSessionGap}
+	fs.StringVar(&f.db, "db", "", "database file (default $WORKBENCH_DB, else $XDG_CACHE_HOME/journey-workbench/workbench.db)")
 	fs.StringVar(&f.from, "from", "", "keep events at or after this time (2026-01-31 or RFC 3339, UTC)")
 	fs.StringVar(&f.to, "to", "", "keep events before this time (exclusive)")
 	fs.Var(&f.channels, "channels", "keep only events on these channels (comma-separated, repeatable)")
 	fs.Var(&f.types, "types", "keep only events of these types (comma-separated, repeatable)")
 	fs.StringVar(&f.segment, "segment", "", "keep the customers of a saved segment, or of a CEL expression")
 	fs.Var(&f.traits, "trait", "keep the customers whose trait KEY equals VALUE: --trait k=v (repeatable, all must hold)")
+	return f
+}
+
+// addStepFlags registers the journey choices: the step label and its
+// grouping rules, the split into journeys and the collapsing of repeats.
+func (f *journeyFlags) addStepFlags(fs *flag.FlagSet, defaultLabel string) {
 	fs.StringVar(&f.label, "label", defaultLabel, "step label: type, channel, channel:type, campaign or prop:KEY")
 	fs.Var(&f.groups, "group", "rename labels matching REGEX (in full): --group 'REGEX=>label' (repeatable, first match wins)")
 	fs.StringVar(&f.split, "split", "whole", "journeys: whole (each customer's history), session (cut at --gap of inactivity) or conversion (ending at each order)")
 	fs.DurationVar(&f.gap, "gap", journey.DefaultSessionGap, "inactivity gap that ends a session (--split session)")
 	fs.BoolVar(&f.collapse, "collapse", false, "merge consecutive repeats of the same step")
-	fs.IntVar(&f.limit, "limit", 100, "with --who: list at most this many customers (0: all)")
-	return f
 }
 
 // parseTime reads a --from/--to value as UTC milliseconds (0 when empty).
@@ -84,22 +97,8 @@ func (f *journeyFlags) query() (workspace.Query, error) {
 		return q, err
 	}
 	var err error
-	if q.Filter.From, err = parseTime(f.from); err != nil {
+	if q.Filter, err = f.filter(); err != nil {
 		return q, err
-	}
-	if q.Filter.To, err = parseTime(f.to); err != nil {
-		return q, err
-	}
-	q.Filter.Channels, q.Filter.Types, q.Filter.Segment = f.channels, f.types, f.segment
-	for _, kv := range f.traits {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return q, fmt.Errorf("%w: --trait %q: write KEY=VALUE, e.g. --trait loyalty_tier=gold", errUsage, kv)
-		}
-		if q.Filter.Traits == nil {
-			q.Filter.Traits = map[string]string{}
-		}
-		q.Filter.Traits[k] = v
 	}
 	if q.Label, err = journey.ParseLabelBy(f.label); err != nil {
 		return q, fmt.Errorf("%w: --label: %v", errUsage, err)
@@ -123,6 +122,30 @@ func (f *journeyFlags) query() (workspace.Query, error) {
 	}
 	q.CollapseRepeats = f.collapse
 	return q, nil
+}
+
+// filter turns the filter flags into the workspace filter.
+func (f *journeyFlags) filter() (workspace.Filter, error) {
+	var wf workspace.Filter
+	var err error
+	if wf.From, err = parseTime(f.from); err != nil {
+		return wf, err
+	}
+	if wf.To, err = parseTime(f.to); err != nil {
+		return wf, err
+	}
+	wf.Channels, wf.Types, wf.Segment = f.channels, f.types, f.segment
+	for _, kv := range f.traits {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return wf, fmt.Errorf("%w: --trait %q: write KEY=VALUE, e.g. --trait loyalty_tier=gold", errUsage, kv)
+		}
+		if wf.Traits == nil {
+			wf.Traits = map[string]string{}
+		}
+		wf.Traits[k] = v
+	}
+	return wf, nil
 }
 
 // orderTypes are the event types that end a journey with --split

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 
@@ -32,11 +33,7 @@ nodes (id, column, label, journeys) and the links between them.
 func runPaths(c *command, args []string, stdout io.Writer) error {
 	fs := newFlagSet(c, pathsHelp, stdout)
 	f := addJourneyFlags(fs, "channel:type")
-	var o journey.PathOptions
-	fs.StringVar(&o.Start, "start", "", "anchor paths at the first step with this label")
-	fs.StringVar(&o.End, "end", "", "anchor paths at (ending with) the first step with this label")
-	fs.IntVar(&o.Steps, "steps", journey.DefaultPathSteps, "columns (step limit)")
-	fs.IntVar(&o.TopK, "top", journey.DefaultPathTopK, "labels kept per column; the rest become (other)")
+	o := addPathFlags(fs)
 	view := fs.String("view", "nodes", "table to print: nodes or links")
 	fs.StringVar(&f.who, "who", "", "list the customers behind node:ID or link:I instead")
 	if err := parseFlags(fs, args); err != nil {
@@ -61,13 +58,13 @@ func runPaths(c *command, args []string, stdout io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%w: --who: %v", errUsage, err)
 		}
-		r, err := w.WhoPath(ctx, q, o, link, id, f.limit)
+		r, err := w.WhoPath(ctx, q, *o, link, id, f.limit)
 		if err != nil {
 			return err
 		}
 		return printWho(stdout, r, f.format)
 	}
-	r, err := w.Paths(ctx, q, o)
+	r, err := w.Paths(ctx, q, *o)
 	if err != nil {
 		return err
 	}
@@ -90,4 +87,15 @@ func runPaths(c *command, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%d journeys (%d without the anchor), %d distinct paths\n", r.Journeys, r.Excluded, r.Distinct)
 	}
 	return printTable(stdout, t, f.format)
+}
+
+// addPathFlags registers the path options: anchors, columns and labels
+// kept per column.
+func addPathFlags(fs *flag.FlagSet) *journey.PathOptions {
+	o := &journey.PathOptions{}
+	fs.StringVar(&o.Start, "start", "", "anchor paths at the first step with this label")
+	fs.StringVar(&o.End, "end", "", "anchor paths at (ending with) the first step with this label")
+	fs.IntVar(&o.Steps, "steps", journey.DefaultPathSteps, "columns (step limit)")
+	fs.IntVar(&o.TopK, "top", journey.DefaultPathTopK, "labels kept per column; the rest become (other)")
+	return o
 }
