@@ -23,7 +23,9 @@ func init() {
 		summary: "apply an exported decision model (DMN or CEL rule set) to a customer, a segment or a stream of events",
 		usage:   "--model FILE (--customer ID | --segment NAME | --stdin) [--db FILE] [--format table|csv|json]",
 	}
-	c.run = func(args []string, stdout, stderr io.Writer) error { return runDecide(c, args, os.Stdin, stdout, stderr) }
+	c.run = func(args []string, stdout, stderr io.Writer) error {
+		return runDecide(c, args, os.Stdin, stdout, stderr)
+	}
 	register(c)
 }
 
@@ -153,7 +155,7 @@ func runDecide(c *command, args []string, stdin io.Reader, stdout, stderr io.Wri
 		if err != nil {
 			return err
 		}
-		t := report.New("customer", "id", "state from", "action", "channel", "rule")
+		t := report.New("customer", "identifier", "state from", "action", "channel", "rule")
 		var s policy.State
 		for k, id := range ids {
 			from := src.State(id, &s)
@@ -162,8 +164,8 @@ func runDecide(c *command, args []string, stdin io.Reader, stdout, stderr io.Wri
 				return err
 			}
 			name := ""
-			if k < len(refs) {
-				name = fmt.Sprint(refs[k])
+			if k < len(refs) && refs[k].ID == id {
+				name = refs[k].Identifier
 			}
 			t.Add(id, name, from, d.Action, d.Channel, d.RuleID)
 		}

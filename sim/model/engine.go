@@ -128,6 +128,11 @@ func NewEngine(m *Model, rs *RuleSet) (*Engine, error) {
 		return nil, err
 	}
 	e.act = newActivation(e.inputs, e.index)
+	// One decision on zero values pays cel-go's first-use costs now, not
+	// on the first real decision.
+	if _, err := e.Decide(make([]policy.Value, len(e.inputs))); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 
