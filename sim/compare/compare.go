@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 
+	"gonum.org/v1/gonum/stat/distuv"
+
 	"github.com/journeyworkbench/workbench/sim/env"
 	"github.com/journeyworkbench/workbench/sim/montecarlo"
 )
@@ -55,8 +57,11 @@ type SimOutcome struct {
 	// Net[i] is policy i's net value per customer over the horizon,
 	// Uplift[i] its paired difference with the holdout, Paired[i][j] the
 	// paired difference of net value i − j; each interval is
-	// value ± 1.96·√(SE²_MC + Var_fit), Var_fit the variance of the same
-	// quantity across the replicate environments (0 without replicates).
+	// value ± t·√(SE²_MC + Var_fit), Var_fit the variance of the same
+	// quantity across the R replicate environments (0 without replicates)
+	// and t the 97.5% quantile of Student's t with the Welch–Satterthwaite
+	// degrees of freedom (SE²_MC + Var_fit)²·(R−1)/Var_fit² (1.96 without
+	// replicates).
 	Net    []Estimate   `json:"net"`
 	Uplift []Estimate   `json:"uplift"`
 	Paired [][]Estimate `json:"paired"`
@@ -123,8 +128,19 @@ func SimulateEnv(ctx context.Context, base *env.Env, reps []*env.Env, build mont
 		}
 		return w.M2 / (w.N - 1)
 	}
+	R := float64(len(reps))
 	widen := func(s montecarlo.Stat, fitVar float64) Estimate {
-		return normalEstimate(s.Mean, math.Sqrt(s.StdErr*s.StdErr+fitVar))
+		vm := s.StdErr * s.StdErr
+		se := math.Sqrt(vm + fitVar)
+		if fitVar == 0 || R < 2 {
+			return normalEstimate(s.Mean, se)
+		}
+		// Welch–Satterthwaite degrees of freedom: the fit variance is
+		// estimated from R replicates (R−1 df), the Monte Carlo one from
+		// many customers (treated as exact).
+		df := (vm + fitVar) * (vm + fitVar) / (fitVar * fitVar / (R - 1))
+		q := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(0.975)
+		return Estimate{Value: s.Mean, StdErr: se, Low: s.Mean - q*se, High: s.Mean + q*se}
 	}
 	out.Paired = make([][]Estimate, P)
 	for i := 0; i < P; i++ {

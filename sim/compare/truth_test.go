@@ -3,11 +3,10 @@ package compare_test
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/journeyworkbench/workbench/sample"
@@ -88,39 +87,135 @@ func (w *world) trueValues(t testing.TB, copies int) *montecarlo.Result {
 	return r
 }
 
-func TestGroundTruthExperiment(t *testing.T) {
-	if os.Getenv("SIM_EXPERIMENT") == "" {
-		t.Skip("set SIM_EXPERIMENT=1")
+// Ground-truth test parameters: a sample of truthCustomers persons per
+// seed; the true value from truthCopies × the population simulated in the
+// ground-truth environment; the estimate from simCopies × the population
+// in the fitted environment with refits replicate environments of one
+// population each.
+const (
+	truthSeeds     = 20
+	truthCustomers = 1500
+	truthCopies    = 12
+	simCopies      = 2
+	refits         = 10
+)
+
+// TestGroundTruth checks the simulation and the off-policy estimates
+// against the sample's truth over 20 generated worlds: every policy's 95%
+// interval must contain its true value in at least 17 of them, and a
+// declared winner must be the truly best policy or have the best true
+// value inside its interval.
+func TestGroundTruth(t *testing.T) {
+	seeds := truthSeeds
+	if testing.Short() {
+		seeds = 4
 	}
-	var mu sync.Mutex
-	for seed := int64(1); seed <= 3; seed++ {
-		w := newWorld(t, seed, 2000)
-		tv := w.trueValues(t, 30)
-		reps, err := env.Bootstrap(w.log, w.fitted, env.FitOptions{}, 10, uint64(seed))
+	type seedOut struct {
+		names              []string
+		trueSim, trueOPE   []float64
+		sim, ope           []compare.Estimate
+		simV, opeV         compare.Verdict
+		customers, decided int
+	}
+	outs := make([]seedOut, seeds)
+	for k := 0; k < seeds; k++ {
+		seed := int64(k + 1)
+		w := newWorld(t, seed, truthCustomers)
+		tv := w.trueValues(t, truthCopies)
+		reps, err := env.Bootstrap(w.log, w.fitted, env.FitOptions{}, refits, uint64(seed))
 		if err != nil {
 			t.Fatal(err)
 		}
+		pop := len(w.fitted.Customers)
 		so, err := compare.SimulateEnv(context.Background(), w.fitted, reps, w.build,
-			montecarlo.Options{Customers: 4 * len(w.fitted.Customers), Seed: uint64(seed)}, len(w.fitted.Customers), nil)
+			montecarlo.Options{Customers: simCopies * pop, Seed: uint64(seed)}, pop, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		mu.Lock()
-		fmt.Printf("seed %d: %d customers, %d decisions; truth steps/s %.0f (%v)\n", seed, len(w.fitted.Customers), w.log.N(), tv.StepsPerSecond(), tv.Elapsed)
-		for i, p := range so.Result.Policies {
-			tval := tv.Policies[i].Metrics[montecarlo.Net]
-			in := so.Net[i].Contains(tval.Mean)
-			fmt.Printf("  %-22s true %8.3f ±%.3f  sim %8.3f [%8.3f, %8.3f] %v  contacts %.2f/%.2f optouts %.3f/%.3f conv %.3f/%.3f\n", p.Name, tval.Mean, tval.StdErr*1.96,
-				so.Net[i].Value, so.Net[i].Low, so.Net[i].High, in,
-				p.Metrics[montecarlo.Contacts].Mean, tv.Policies[i].Metrics[montecarlo.Contacts].Mean,
-				p.Metrics[montecarlo.OptOuts].Mean, tv.Policies[i].Metrics[montecarlo.OptOuts].Mean,
-				p.Metrics[montecarlo.Conversions].Mean, tv.Policies[i].Metrics[montecarlo.Conversions].Mean)
+		oo, err := compare.EvaluateOPE(w.log, w.opeB, compare.OPEOptions{Seed: uint64(seed)})
+		if err != nil {
+			t.Fatal(err)
 		}
-		v := so.Verdict()
-		fmt.Println("  ", v.Text, math.NaN() == 0)
-		for _, n := range w.fitted.Notes {
-			fmt.Println("   note:", n)
+		o := seedOut{names: so.Names(), sim: so.Net, ope: oo.Value, simV: so.Verdict(), opeV: oo.Verdict(), customers: pop, decided: w.log.N()}
+		for i := range o.names {
+			o.trueSim = append(o.trueSim, tv.Policies[i].Metrics[montecarlo.Net].Mean)
+			o.trueOPE = append(o.trueOPE, trueOnLog(w, oo.Dists[i]))
 		}
-		mu.Unlock()
+		outs[k] = o
 	}
+	names := outs[0].names
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n%-18s %9s %9s %9s %9s %9s %9s\n", "policy", "true_sim", "sim", "sim_cov", "true_ope", "ope", "ope_cov")
+	for i, n := range names {
+		var ts, ss, to, os_ float64
+		cs, co := 0, 0
+		for _, o := range outs {
+			ts += o.trueSim[i] / float64(seeds)
+			ss += o.sim[i].Value / float64(seeds)
+			to += o.trueOPE[i] / float64(seeds)
+			os_ += o.ope[i].Value / float64(seeds)
+			if o.sim[i].Contains(o.trueSim[i]) {
+				cs++
+			}
+			if o.ope[i].Contains(o.trueOPE[i]) {
+				co++
+			}
+		}
+		fmt.Fprintf(&b, "%-18s %9.3f %9.3f %6d/%d %9.3f %9.3f %6d/%d\n", n, ts, ss, cs, seeds, to, os_, co, seeds)
+		need := seeds - seeds*3/20
+		if cs < need {
+			t.Errorf("%s: the simulation's interval contains the true value in %d of %d worlds, want at least %d", n, cs, seeds, need)
+		}
+		if co < need {
+			t.Errorf("%s: the off-policy interval contains the true value in %d of %d worlds, want at least %d", n, co, seeds, need)
+		}
+	}
+	for k, o := range outs {
+		best := 0
+		for i := range o.trueSim {
+			if o.trueSim[i] > o.trueSim[best] {
+				best = i
+			}
+		}
+		fmt.Fprintf(&b, "seed %2d (%d customers, %d decisions): truly best %s; %s\n", k+1, o.customers, o.decided, names[best], o.simV.Text)
+		if o.simV.Declared {
+			wi := slices.Index(names, o.simV.Winner)
+			if wi != best && !o.sim[wi].Contains(o.trueSim[best]) {
+				t.Errorf("seed %d: declared winner %s (interval [%.3f, %.3f]) is not the truly best %s (true value %.3f)",
+					k+1, o.simV.Winner, o.sim[wi].Low, o.sim[wi].High, names[best], o.trueSim[best])
+			}
+		}
+		bestO := 0
+		for i := range o.trueOPE {
+			if o.trueOPE[i] > o.trueOPE[bestO] {
+				bestO = i
+			}
+		}
+		if o.opeV.Declared {
+			wi := slices.Index(names, o.opeV.Winner)
+			if wi != bestO && !o.ope[wi].Contains(o.trueOPE[bestO]) {
+				t.Errorf("seed %d: off-policy winner %s is not the truly best on the log, %s", k+1, o.opeV.Winner, names[bestO])
+			}
+		}
+	}
+	t.Log(b.String())
+}
+
+// trueOnLog is the true value of a policy on the logged contexts:
+// (1/n) Σ_i Σ_a π(a|x_i)·E[r | x_i, a] (sample.Truth.PolicyValue) with
+// π the same cross-fitted distribution the off-policy estimate scored.
+func trueOnLog(w *world, dist []float64) float64 {
+	K := len(w.log.Actions.Names)
+	row := map[string]int{}
+	for i, id := range w.log.ID {
+		row[id] = i
+	}
+	return w.truth.PolicyValue(func(d *sample.DecisionTruth) map[string]float64 {
+		i := row[d.ID]
+		out := map[string]float64{}
+		for a, n := range w.log.Actions.Names {
+			out[n] = dist[i*K+a]
+		}
+		return out
+	})
 }
