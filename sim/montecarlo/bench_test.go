@@ -43,7 +43,9 @@ policies:
 	}
 	table := file.Policies[0]
 	build := func() ([]policy.Policy, error) {
-		c := func(p policy.Policy) policy.Policy { return &policy.Constrained{Policy: p, Rules: rules, Actions: acts} }
+		c := func(p policy.Policy) policy.Policy {
+			return &policy.Constrained{Policy: p, Rules: rules, Actions: acts}
+		}
 		return []policy.Policy{policy.Nothing{Actions: acts}, c(policy.Single{Actions: acts, Action: 1}), c(policy.Single{Actions: acts, Action: 2}),
 			c(policy.Uniform{Actions: acts}), table, policy.NewEpsilonGreedy("eg", acts, rules, 0.1, []string{"trigger", "loyalty_tier", "last_channel"})}, nil
 	}
