@@ -11,11 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/journeyworkbench/workbench/analysis/store"
 	"github.com/journeyworkbench/workbench/sim/compare"
-	"github.com/journeyworkbench/workbench/sim/decisionlog"
-	"github.com/journeyworkbench/workbench/sim/env"
-	"github.com/journeyworkbench/workbench/sim/montecarlo"
-	"github.com/journeyworkbench/workbench/sim/policy"
 )
 
 func init() {
@@ -101,82 +98,47 @@ func runSimulate(c *command, args []string, stdout, stderr io.Writer) error {
 	if !doSim && !doOPE {
 		return fmt.Errorf("%w: --method %q: use sim, ope or both", errUsage, *method)
 	}
-	actions, err := policy.ReadActions(*policies)
-	if err != nil {
-		return err
-	}
-	var l *decisionlog.Log
-	if *logPath != "" {
-		l, err = decisionlog.ReadCSV(*logPath, actions)
-	} else {
-		st, oerr := openExistingDB(*db)
-		if oerr != nil {
-			return oerr
+	var st *store.Store
+	if *logPath == "" {
+		if st, err = openExistingDB(*db); err != nil {
+			return err
 		}
 		defer st.Close()
-		l, err = decisionlog.ReadStore(context.Background(), st, actions)
-	}
-	if err != nil {
-		return err
-	}
-	if l.Rejected > 0 {
-		fmt.Fprintf(stderr, "workbench: %d malformed rows of the log skipped, e.g. %s\n", l.Rejected, l.FirstRejects[0])
-	}
-	buildWith := func(ctx *policy.Context) ([]policy.Policy, error) {
-		f, err := policy.ReadFileWith(*policies, ctx)
-		if err != nil {
-			return nil, err
-		}
-		return f.Policies, nil
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	inProgress := false
 	progress := func(p compare.Progress) {
+		if p.Steps == 0 {
+			if inProgress {
+				fmt.Fprintln(stderr)
+			}
+			inProgress = false
+			fmt.Fprintf(stderr, "%s…\n", p.Stage)
+			return
+		}
+		inProgress = true
 		fmt.Fprintf(stderr, "\r%-40s %d/%d  customers %d/%d  %.1fs   ", p.Stage, p.Step, p.Steps, p.Customers, p.CustomersOf, p.StageElapsed)
 	}
-	var so *compare.SimOutcome
-	var base *env.Env
-	mopt := montecarlo.Options{Customers: *customers, HorizonDays: days, Seed: *seed, Workers: *workers}
-	build := func() ([]policy.Policy, error) { return buildWith(l.Context()) }
-	if doSim {
-		base, err = env.Fit(l, env.FitOptions{})
-		if err != nil {
-			return err
+	info := func(s string) {
+		if inProgress {
+			fmt.Fprintln(stderr)
+			inProgress = false
 		}
-		var reps []*env.Env
-		if *refits > 0 {
-			fmt.Fprintf(stderr, "fitting %d replicate environments…", *refits)
-			if reps, err = env.Bootstrap(l, base, env.FitOptions{}, *refits, *seed); err != nil {
-				return err
-			}
-		}
-		n := *customers
-		if n <= 0 {
-			n = len(base.Customers)
-		}
-		so, err = compare.SimulateEnv(ctx, base, reps, build, mopt, min(n, 20000), progress)
-		fmt.Fprintln(stderr)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "simulated %d customers × %d days × %d runs in %.1fs (%.0f customer-days/s on %d workers)\n",
-			so.Result.Customers, days, len(so.Result.Policies)+1, so.Result.Elapsed.Seconds(), so.Result.StepsPerSecond(), so.Result.Workers)
+		fmt.Fprintln(stderr, s)
 	}
-	var oo *compare.OPEOutcome
-	if doOPE {
-		if oo, err = compare.EvaluateOPE(l, buildWith, compare.OPEOptions{Seed: *seed}); err != nil {
-			return err
-		}
-	}
-	cmp := compare.Combine(so, oo)
-	if *sens && doSim {
-		so := mopt
-		so.Customers = min(max(*customers, len(base.Customers)), 20000)
-		if cmp.Sensitivity, err = compare.Sensitize(ctx, base, build, so, compare.DefaultBounds(), progress); err != nil {
-			return err
-		}
+	run, err := compare.RunAll(ctx, st, *policies, compare.RunOptions{
+		Simulate: doSim, OPE: doOPE, LogPath: *logPath,
+		Customers: *customers, HorizonDays: days, Seed: *seed, Workers: *workers,
+		Refits: *refits, Sensitivity: *sens, Info: info,
+	}, progress)
+	if inProgress {
 		fmt.Fprintln(stderr)
 	}
+	if err != nil {
+		return err
+	}
+	cmp, base := run.Comparison, run.Env
 	if err := printTable(stdout, cmp.Table(), *format); err != nil {
 		return err
 	}
