@@ -204,41 +204,11 @@ func Stitch(g *Graph, guard Guard) Result {
 
 	// 3. Attribute the other identifiers to the persons of their
 	// neighbours, round by round.
-	pairs := make([]uint64, 0, 1024)
-	for round := 0; round < guard.Rounds; round++ {
-		pairs = pairs[:0]
-		for _, l := range g.Links {
-			a, b := uint32(l>>32), uint32(l)
-			if person[b] != 0 && person[a] == 0 && !shared[a] && !shared[b] && !isAnchor(a) {
-				pairs = append(pairs, uint64(a)<<32|uint64(person[b]))
-			}
-			if person[a] != 0 && person[b] == 0 && !shared[a] && !shared[b] && !isAnchor(b) {
-				pairs = append(pairs, uint64(b)<<32|uint64(person[a]))
-			}
-		}
-		if len(pairs) == 0 {
-			break
-		}
-		slices.Sort(pairs)
-		pairs = slices.Compact(pairs)
-		for i := 0; i < len(pairs); {
-			id := uint32(pairs[i] >> 32)
-			j := i
-			for j < len(pairs) && uint32(pairs[j]>>32) == id {
-				j++
-			}
-			if uint32(j-i) > maxP {
-				shared[id] = true
-			} else if j-i == 1 {
-				person[id] = uint32(pairs[i])
-			}
-			i = j
-		}
-		// A non-anchor attributed to up to MaxPersons > 1 persons keeps
-		// person 0 here and merges freely; with the default MaxPersons = 1
-		// every attributed identifier has exactly one person.
+	if maxP == 1 {
+		attributeOne(g, person, shared, isAnchor, guard.Rounds)
+	} else {
+		attributeMany(g, person, shared, isAnchor, guard.Rounds, maxP)
 	}
-	pairs = nil
 
 	// 4. Customers: groups of links between non-shared identities.
 	cust := newUF(n)
@@ -261,7 +231,24 @@ func Stitch(g *Graph, guard Guard) Result {
 		}
 	}
 	// MultiPerson: customers holding more than MaxPersons persons.
-	pairs = make([]uint64, 0, 1024)
+	if maxP == 1 {
+		first := minID // reused: first person seen per customer
+		clear(first)
+		multi := make([]bool, n)
+		for id := 1; id < n; id++ {
+			if p := person[id]; p != 0 && isAnchor(uint32(id)) {
+				c := res.Customer[id]
+				if first[c] == 0 {
+					first[c] = p
+				} else if first[c] != p && !multi[c] {
+					multi[c] = true
+					res.MultiPerson++
+				}
+			}
+		}
+		return res
+	}
+	pairs := make([]uint64, 0, 1024)
 	for id := 1; id < n; id++ {
 		if person[id] != 0 && isAnchor(uint32(id)) {
 			pairs = append(pairs, uint64(res.Customer[id])<<32|uint64(person[id]))
@@ -281,4 +268,92 @@ func Stitch(g *Graph, guard Guard) Result {
 		i = j
 	}
 	return res
+}
+
+// attributeOne is step 3 for MaxPersons = 1 in O(links) time and one array
+// of memory: an identifier whose neighbours name two different persons is
+// shared; one naming a single person is attributed to it.
+func attributeOne(g *Graph, person []uint32, shared []bool, isAnchor func(uint32) bool, rounds int) {
+	seen := make([]uint32, len(person)) // person seen this round + 1 … or multi
+	const multi = ^uint32(0)
+	for round := 0; round < rounds; round++ {
+		clear(seen)
+		changed := false
+		note := func(y, p uint32) {
+			switch seen[y] {
+			case 0:
+				seen[y] = p
+			case p, multi:
+			default:
+				seen[y] = multi
+			}
+		}
+		for _, l := range g.Links {
+			a, b := uint32(l>>32), uint32(l)
+			if shared[a] || shared[b] {
+				continue
+			}
+			if person[b] != 0 && person[a] == 0 && !isAnchor(a) {
+				note(a, person[b])
+			}
+			if person[a] != 0 && person[b] == 0 && !isAnchor(b) {
+				note(b, person[a])
+			}
+		}
+		for id, p := range seen {
+			switch p {
+			case 0:
+			case multi:
+				shared[id] = true
+				changed = true
+			default:
+				person[id] = p
+				changed = true
+			}
+		}
+		if !changed {
+			return
+		}
+	}
+}
+
+// attributeMany is step 3 for MaxPersons > 1: it counts the distinct
+// persons of each identifier's neighbours by sorting (identifier, person)
+// pairs. An identifier attributed to up to MaxPersons persons keeps no
+// person and merges freely.
+func attributeMany(g *Graph, person []uint32, shared []bool, isAnchor func(uint32) bool, rounds int, maxP uint32) {
+	var pairs []uint64
+	for round := 0; round < rounds; round++ {
+		pairs = pairs[:0]
+		for _, l := range g.Links {
+			a, b := uint32(l>>32), uint32(l)
+			if shared[a] || shared[b] {
+				continue
+			}
+			if person[b] != 0 && person[a] == 0 && !isAnchor(a) {
+				pairs = append(pairs, uint64(a)<<32|uint64(person[b]))
+			}
+			if person[a] != 0 && person[b] == 0 && !isAnchor(b) {
+				pairs = append(pairs, uint64(b)<<32|uint64(person[a]))
+			}
+		}
+		if len(pairs) == 0 {
+			return
+		}
+		slices.Sort(pairs)
+		pairs = slices.Compact(pairs)
+		for i := 0; i < len(pairs); {
+			id := uint32(pairs[i] >> 32)
+			j := i
+			for j < len(pairs) && uint32(pairs[j]>>32) == id {
+				j++
+			}
+			if uint32(j-i) > maxP {
+				shared[id] = true
+			} else if j-i == 1 {
+				person[id] = uint32(pairs[i])
+			}
+			i = j
+		}
+	}
 }

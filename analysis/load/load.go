@@ -283,7 +283,7 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 	slices.Sort(newLinks)
 	newLinks = slices.Compact(newLinks)
 	all := mergeSorted(l.links, newLinks)
-	newLinks = nil
+	newLinks, l.links = nil, nil // free them before stitching (the cache is rebuilt if this load fails)
 	g := &identity.Graph{Type: l.types, TypeNames: l.typeNames, Links: all}
 	res := identity.Stitch(g, l.Guard)
 	stitchTime := time.Since(t0)
