@@ -103,23 +103,26 @@ send '?'
 send Escape
 wait_for "enter profile"
 
-# Filters apply across screens and show in the header.
-send f
-wait_for "time range"
-send Right Right Enter
-wait_for "filters: 2026-05-31 → 2026-06-29"
-send Tab
-wait_for "[1 Data]"
-wait_for "daily events in the filter's time range"
-
-# Every other screen registered (Journeys, Segments, … when present).
+# Every other registered screen (Journeys, Segments, … when present), then
+# back to Customers.
 for n in 3 4 5 6 7 8 9; do
 	send "$n"
 	sleep 0.3
 	check_no_panic
 done
-send 1
+send 2
+wait_for "[2 Customers]"
+
+# Filters apply across screens and show in the header.
+send f
+wait_for "time range"
+send Right Right Enter
+wait_for "filters: 2026-05-31 → 2026-06-29"
+send BTab
 wait_for "[1 Data]"
+wait_for "daily events in the filter's time range"
+send Tab
+wait_for "[2 Customers]"
 
 send q
 for _ in $(seq 1 50); do
