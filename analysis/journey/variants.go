@@ -46,11 +46,18 @@ type variantAcc struct {
 // variantTable is an open-addressing hash table from step sequences to
 // counters; sequences live in one arena.
 type variantTable struct {
-	slots []int32 // 0 empty, else 1 + entry
+	slots []vslot
 	hash  []uint64
-	off   []int32 // entry i's steps are arena[off[i]:off[i+1]]
+	off   []int64 // entry i's steps are arena[off[i]:off[i+1]]
 	arena []int32
 	accs  []variantAcc
+}
+
+// vslot is a slot of the table: the entry's hash next to its index, so a
+// probe reads one cache line until a hash matches.
+type vslot struct {
+	h uint64
+	e int32 // 0 empty, else 1 + entry
 }
 
 func hashSteps(steps []int32) uint64 {
@@ -73,20 +80,20 @@ func (t *variantTable) find(steps []int32, h uint64) *variantAcc {
 	}
 	mask := uint64(len(t.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
-		e := t.slots[i]
-		if e == 0 {
+		sl := &t.slots[i]
+		if sl.e == 0 {
 			t.hash = append(t.hash, h)
 			if len(t.off) == 0 {
 				t.off = append(t.off, 0)
 			}
 			t.arena = append(t.arena, steps...)
-			t.off = append(t.off, int32(len(t.arena)))
+			t.off = append(t.off, int64(len(t.arena)))
 			t.accs = append(t.accs, variantAcc{last: -1})
-			t.slots[i] = int32(len(t.accs))
+			*sl = vslot{h, int32(len(t.accs))}
 			return &t.accs[len(t.accs)-1]
 		}
-		if t.hash[e-1] == h && slices.Equal(t.steps(int(e-1)), steps) {
-			return &t.accs[e-1]
+		if sl.h == h && slices.Equal(t.steps(int(sl.e-1)), steps) {
+			return &t.accs[sl.e-1]
 		}
 	}
 }
@@ -95,23 +102,23 @@ func (t *variantTable) find(steps []int32, h uint64) *variantAcc {
 func (t *variantTable) slotOf(steps []int32, h uint64) int32 {
 	mask := uint64(len(t.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
-		e := t.slots[i]
-		if t.hash[e-1] == h && slices.Equal(t.steps(int(e-1)), steps) {
-			return e - 1
+		sl := t.slots[i]
+		if sl.h == h && slices.Equal(t.steps(int(sl.e-1)), steps) {
+			return sl.e - 1
 		}
 	}
 }
 
 func (t *variantTable) grow() {
 	n := max(1024, 2*len(t.slots))
-	t.slots = make([]int32, n)
+	t.slots = make([]vslot, n)
 	mask := uint64(n - 1)
 	for k, h := range t.hash {
 		i := h & mask
-		for t.slots[i] != 0 {
+		for t.slots[i].e != 0 {
 			i = (i + 1) & mask
 		}
-		t.slots[i] = int32(k + 1)
+		t.slots[i] = vslot{h, int32(k + 1)}
 	}
 }
 
@@ -156,9 +163,9 @@ func (v *Variants) prune() {
 	// prune, so that it does not grow by copying.
 	n := 2 * v.max
 	nt := variantTable{
-		slots: make([]int32, 1<<bits.Len(uint(2*n))),
+		slots: make([]vslot, 1<<bits.Len(uint(2*n))),
 		hash:  make([]uint64, 0, n),
-		off:   make([]int32, 0, n+1),
+		off:   make([]int64, 0, n+1),
 		accs:  make([]variantAcc, 0, n),
 		arena: make([]int32, 0, 2*len(t.arena)),
 	}
