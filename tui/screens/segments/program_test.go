@@ -1,22 +1,118 @@
-package e2e
+package segments_test
 
 import (
 	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/journeyworkbench/workbench/analysis/ingest"
+	"github.com/journeyworkbench/workbench/analysis/load"
+	"github.com/journeyworkbench/workbench/analysis/store"
+	"github.com/journeyworkbench/workbench/sample"
 	"github.com/journeyworkbench/workbench/tui/app"
 	"github.com/journeyworkbench/workbench/tui/backend"
 	"github.com/journeyworkbench/workbench/tui/backend/backendtest"
 	"github.com/journeyworkbench/workbench/tui/screens/journeys"
 	"github.com/journeyworkbench/workbench/tui/screens/segments"
 	"github.com/journeyworkbench/workbench/tui/styles"
+
+	// Every screen of the program, as cmd/workbench registers them.
+	_ "github.com/journeyworkbench/workbench/tui/screens/customers"
+	_ "github.com/journeyworkbench/workbench/tui/screens/data"
 )
+
+func waitFor(t *testing.T, tm *teatest.TestModel, what ...string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		for _, w := range what {
+			if !bytes.Contains(b, []byte(w)) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(60*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+func keys(tm *teatest.TestModel, ks ...string) {
+	for _, k := range ks {
+		switch k {
+		case "enter":
+			tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+		case "esc":
+			tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
+		case " ":
+			tm.Send(tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}})
+		default:
+			tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
+		}
+	}
+}
+
+// The benchmarks run on a generated sample of WORKBENCH_BENCH_CUSTOMERS
+// persons (default 20,000), built once per run, or on the database named
+// by WORKBENCH_BENCH_DB.
+var (
+	benchOnce sync.Once
+	benchDB   string
+	benchErr  error
+)
+
+func benchStore(b *testing.B) *store.Store {
+	b.Helper()
+	benchOnce.Do(func() {
+		if p := os.Getenv("WORKBENCH_BENCH_DB"); p != "" {
+			benchDB = p
+			return
+		}
+		n := 20000
+		if v := os.Getenv("WORKBENCH_BENCH_CUSTOMERS"); v != "" {
+			if n, benchErr = strconv.Atoi(v); benchErr != nil {
+				return
+			}
+		}
+		dir, err := os.MkdirTemp("", "workbench-bench-*")
+		if err != nil {
+			benchErr = err
+			return
+		}
+		sd := filepath.Join(dir, "sample")
+		ctx := context.Background()
+		if _, benchErr = sample.Generate(ctx, sd, sample.Options{Customers: n, Seed: 42}, nil); benchErr != nil {
+			return
+		}
+		benchDB = filepath.Join(dir, "bench.db")
+		st, err := store.Open(benchDB)
+		if err != nil {
+			benchErr = err
+			return
+		}
+		defer st.Close()
+		l := load.New(st)
+		for _, f := range sample.ExportFiles() {
+			if _, benchErr = l.Load(ctx, filepath.Join(sd, f), ingest.Options{}, nil); benchErr != nil {
+				return
+			}
+		}
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	st, err := store.Open(benchDB)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st
+}
 
 // TestJourneysAndSegmentsProgram runs the whole program on the loaded
 // fixture and walks the Journeys screen (every sub-view, a Sankey node's
@@ -29,6 +125,8 @@ func TestJourneysAndSegmentsProgram(t *testing.T) {
 	m := app.New(c, app.Registered(c)...)
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
 	waitFor(t, tm, "[1 Data]")
+	keys(tm, "2")
+	waitFor(t, tm, "[2 Customers]")
 	keys(tm, "3")
 	waitFor(t, tm, "[3 Journeys]", "[p Paths]", "top 6 per step")
 	keys(tm, "enter")
