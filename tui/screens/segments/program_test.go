@@ -130,7 +130,7 @@ func TestJourneysAndSegmentsProgram(t *testing.T) {
 	keys(tm, "3")
 	waitFor(t, tm, "[3 Journeys]", "[p Paths]", "top 6 per step")
 	keys(tm, "enter")
-	waitFor(t, tm, "Customers behind", "at step 1")
+	waitFor(t, tm, "Customers behind", "at step 1", "enter opens the profile")
 	keys(tm, "enter")
 	waitFor(t, tm, "Identifiers (")
 	keys(tm, "esc", "esc", "v")
