@@ -80,7 +80,7 @@ func newWorld(t testing.TB, seed int64, customers int) *world {
 // per customer of each policy, to Monte Carlo precision.
 func (w *world) trueValues(t testing.TB, copies int) *montecarlo.Result {
 	r, err := montecarlo.Run(context.Background(), w.true_, w.build, montecarlo.Options{
-		Customers: copies * len(w.true_.Customers), Seed: uint64(w.seed)*7919 + 1})
+		Customers: copies * len(w.true_.Customers), Seed: uint64(w.seed)*7919 + 1, Expected: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,6 +113,7 @@ func TestGroundTruth(t *testing.T) {
 	type seedOut struct {
 		names              []string
 		trueSim, trueOPE   []float64
+		trueSE             []float64
 		sim, ope           []compare.Estimate
 		simV, opeV         compare.Verdict
 		customers, decided int
@@ -139,19 +140,22 @@ func TestGroundTruth(t *testing.T) {
 		o := seedOut{names: so.Names(), sim: so.Net, ope: oo.Value, simV: so.Verdict(), opeV: oo.Verdict(), customers: pop, decided: w.log.N()}
 		for i := range o.names {
 			o.trueSim = append(o.trueSim, tv.Policies[i].Metrics[montecarlo.Net].Mean)
+			o.trueSE = append(o.trueSE, tv.Policies[i].Metrics[montecarlo.Net].StdErr)
 			o.trueOPE = append(o.trueOPE, trueOnLog(w, oo.Dists[i]))
 		}
 		outs[k] = o
 	}
 	names := outs[0].names
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%-18s %9s %9s %9s %9s %9s %9s\n", "policy", "true_sim", "sim", "sim_cov", "true_ope", "ope", "ope_cov")
+	fmt.Fprintf(&b, "\n%-18s %9s %9s %9s %9s %9s %9s %9s %9s\n", "policy", "true_sim", "true_se", "sim", "sim_se", "sim_cov", "true_ope", "ope", "ope_cov")
 	for i, n := range names {
-		var ts, ss, to, os_ float64
+		var ts, ss, to, os_, tse, sse float64
 		cs, co := 0, 0
 		for _, o := range outs {
 			ts += o.trueSim[i] / float64(seeds)
 			ss += o.sim[i].Value / float64(seeds)
+			tse += o.trueSE[i] / float64(seeds)
+			sse += o.sim[i].StdErr / float64(seeds)
 			to += o.trueOPE[i] / float64(seeds)
 			os_ += o.ope[i].Value / float64(seeds)
 			if o.sim[i].Contains(o.trueSim[i]) {
@@ -161,7 +165,7 @@ func TestGroundTruth(t *testing.T) {
 				co++
 			}
 		}
-		fmt.Fprintf(&b, "%-18s %9.3f %9.3f %6d/%d %9.3f %9.3f %6d/%d\n", n, ts, ss, cs, seeds, to, os_, co, seeds)
+		fmt.Fprintf(&b, "%-18s %9.3f %9.3f %9.3f %9.3f %6d/%d %9.3f %9.3f %6d/%d\n", n, ts, tse, ss, sse, cs, seeds, to, os_, co, seeds)
 		need := seeds - seeds*3/20
 		if cs < need {
 			t.Errorf("%s: the simulation's interval contains the true value in %d of %d worlds, want at least %d", n, cs, seeds, need)

@@ -160,7 +160,8 @@ func Fit(l *decisionlog.Log, opt FitOptions) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Env{Actions: l.Actions, Channel: chans, Groups: fitGroups, RecencyEdges: opt.RecencyEdges, CartEdges: opt.CartEdges,
+	nr, nc := len(opt.RecencyEdges)+1, len(opt.CartEdges)+1
+	e := &Env{Actions: l.Actions, Channel: chans, Groups: fitGroups * nr, RecencyEdges: []float64{}, CartEdges: opt.CartEdges,
 		FatigueWindowDays: opt.FatigueWindowDays, OutcomeDays: opt.OutcomeDays}
 	// Costs.
 	e.Costs = opt.Costs
@@ -185,10 +186,21 @@ func Fit(l *decisionlog.Log, opt FitOptions) (*Env, error) {
 		}
 	}
 	fat, fatNote := fitFatigue(ds, chans, fb, opt)
-	// Conversion per cell and action.
-	nr, nc := len(opt.RecencyEdges)+1, len(opt.CartEdges)+1
+	// Conversion per cell and action. A cell is (customer group, trigger,
+	// customer recency band, cart band); the environment's group is
+	// recency band × fitGroups + customer group, so its class table maps
+	// (group, trigger, cart band) to the cell.
+	cg := customerGroups(ds, len(custIDs), opt.RecencyEdges)
 	nCells := fitGroups * 2 * nr * nc
 	e.ClassTable = make([]int, nCells)
+	for G := 0; G < fitGroups*nr; G++ {
+		g, r := G%fitGroups, G/fitGroups
+		for t := 0; t < 2; t++ {
+			for b := 0; b < nc; b++ {
+				e.ClassTable[(G*2+t)*nc+b] = ((g*2+t)*nr+r)*nc + b
+			}
+		}
+	}
 	type acc struct{ sw, swc, swr, n float64 }
 	cell := make([][]acc, nCells)
 	trig := [2][]acc{make([]acc, K), make([]acc, K)}
@@ -198,12 +210,15 @@ func Fit(l *decisionlog.Log, opt FitOptions) (*Env, error) {
 	fnT := [2]float64{}
 	for i := range cell {
 		cell[i] = make([]acc, K)
-		e.ClassTable[i] = i
 	}
-	typical := typicalCart(ds, len(custIDs))
+	cartMu, cartSd, cartW, cartB := cartModel(ds, len(custIDs))
+	typical := make([]float64, len(cartMu))
+	for c, m := range cartMu {
+		typical[c] = math.Exp(m)
+	}
 	for i := range ds {
 		d := &ds[i]
-		c := e.Class(d.group, d.trig, d.recency, classValue(d, typical))
+		c := e.Class(cg[d.cust], d.trig, d.recency, classValue(d, typical))
 		w := 1 / d.prop
 		cv := 0.0
 		if d.converted {
@@ -302,12 +317,13 @@ func Fit(l *decisionlog.Log, opt FitOptions) (*Env, error) {
 			}
 		}
 	}
-	fitPopulation(e, ds, custIDs, typical, opt)
+	fitPopulation(e, ds, custIDs, cg, cartMu, cartSd, opt)
 	cr, lr, _ := e.Summary()
 	e.Notes = append(e.Notes,
 		fmt.Sprintf("fitted from %d logged decisions of %d customers", len(ds), len(custIDs)),
 		fmt.Sprintf("response cells: loyalty member × last channel (app, store, other) × trigger × recency bands %v × cart bands %v; IPW rates shrunk to the trigger's rate with m = %g", opt.RecencyEdges, opt.CartEdges, opt.Shrinkage),
 		fatNote,
+		fmt.Sprintf("cart values: log-normal per customer, within-customer log-sd %.3f, between-customer log-sd %.3f (empirical Bayes; carts drawn from each customer's posterior predictive)", cartW, cartB),
 		fmt.Sprintf("decision points per customer-day: cart_abandon %.4f, lapse %.4f (outside %g-day outcome windows)", cr, lr, opt.OutcomeDays),
 		"not visible in the log and therefore not modelled: latent segments beyond the cells, broadcasts (their fatigue is averaged into the rates), opt-outs that differ by customer within an action")
 	return e, e.Validate()
@@ -523,30 +539,144 @@ func fitOptOut(ds []decision, chans []int, K int) []float64 {
 	return out
 }
 
-// typicalCart returns per customer exp of the mean log cart value of its
-// cart_abandon decisions shrunk towards the mean over all carts with 2
-// pseudo-carts: the customer's typical order value.
-func typicalCart(ds []decision, n int) []float64 {
-	s := make([]float64, n)
-	c := make([]float64, n)
-	tot, cnt := 0.0, 0.0
+// cartModel is the hierarchical (normal–normal, empirical Bayes) model of
+// the customers' cart values: the log value of a cart of customer c is
+// μ_c + ε with ε ~ N(0, σ²) and μ_c ~ N(μ_g, τ²) across the customers of
+// group g (the group of the customer's latest decision). It estimates
+//
+//	σ² = Σ_c Σ_i (x_ci − x̄_c)² / Σ_c (n_c − 1)               (pooled within-customer variance)
+//	μ_g = mean of x̄_c over the group's customers with a cart   (all customers' when the group has none)
+//	τ² = max(0, mean_c [(x̄_c − μ_g)² − σ²/n_c])               (method of moments)
+//
+// A customer with no cart in the log has only the prior, and customers
+// who rarely leave carts need not order like those who do (on the sample
+// they are mostly high-value and dormant customers, who browse little).
+// Their prior mean is therefore shifted by what their lapse orders show:
+//
+//	μ_g⁰ = μ_g + (mean log lapse order value of the customers without a cart
+//	              − that of the customers with one)          (0 when either has no lapse order)
+//
+// and returns per customer the posterior mean and variance of μ_c,
+//
+//	m_c = (n_c·x̄_c/σ² + μ_g/τ²) / (n_c/σ² + 1/τ²),  v_c = 1 / (n_c/σ² + 1/τ²),
+//
+// and the posterior predictive log-sd of a new cart √(σ² + v_c). Drawing
+// new carts from the predictive (not around m_c with σ alone) keeps the
+// spread of values across customers: shrinking every customer to its
+// posterior mean and ignoring v_c lowers the population's mean cart value
+// E[exp(μ_c + σ²/2)] (by Jensen's inequality; by about a fifth on the
+// sample, whose high-value customers rarely leave carts).
+func cartModel(ds []decision, n int) (mu, sd []float64, within, between float64) {
+	type acc struct{ n, s, q float64 }
+	cust := make([]acc, n)
+	grp := make([]int, n)
 	for i := range ds {
 		d := &ds[i]
+		grp[d.cust] = d.group
 		if d.trig == TrigCart && d.cart > 0 {
 			x := math.Log(d.cart)
-			s[d.cust] += x
-			c[d.cust]++
-			tot += x
-			cnt++
+			cust[d.cust].n++
+			cust[d.cust].s += x
+			cust[d.cust].q += x * x
 		}
+	}
+	w, wn := 0.0, 0.0
+	var gs, gn [fitGroups]float64
+	tot, cnt := 0.0, 0.0
+	for c, a := range cust {
+		if a.n == 0 {
+			continue
+		}
+		if a.n > 1 {
+			w += a.q - a.s*a.s/a.n
+			wn += a.n - 1
+		}
+		gs[grp[c]] += a.s / a.n
+		gn[grp[c]]++
+		tot += a.s / a.n
+		cnt++
+	}
+	s2 := 0.25 // log-sd 0.5 when no customer has two carts
+	if wn > 0 {
+		s2 = math.Max(w/wn, 1e-6)
 	}
 	mu0 := math.Log(60.0)
 	if cnt > 0 {
 		mu0 = tot / cnt
 	}
-	out := make([]float64, n)
-	for i := range out {
-		out[i] = math.Exp((s[i] + 2*mu0) / (c[i] + 2))
+	var mg [fitGroups]float64
+	for g := range mg {
+		mg[g] = mu0
+		if gn[g] > 0 {
+			mg[g] = gs[g] / gn[g]
+		}
+	}
+	t2, tn := 0.0, 0.0
+	for c, a := range cust {
+		if a.n > 0 {
+			dx := a.s/a.n - mg[grp[c]]
+			t2 += dx*dx - s2/a.n
+			tn++
+		}
+	}
+	if tn > 0 {
+		t2 /= tn
+	}
+	t2 = math.Max(t2, 1e-6)
+	// Shift of the prior for customers without a cart, from lapse orders.
+	var ls, ln [2]float64 // [has a cart]
+	for i := range ds {
+		d := &ds[i]
+		if d.trig == TrigLapse && d.converted && d.revenue > 0 {
+			h := 0
+			if cust[d.cust].n > 0 {
+				h = 1
+			}
+			ls[h] += math.Log(d.revenue)
+			ln[h]++
+		}
+	}
+	shift := 0.0
+	if ln[0] > 0 && ln[1] > 0 {
+		shift = ls[0]/ln[0] - ls[1]/ln[1]
+	}
+	mu, sd = make([]float64, n), make([]float64, n)
+	for c, a := range cust {
+		prec := a.n/s2 + 1/t2
+		m0 := mg[grp[c]]
+		if a.n == 0 {
+			m0 += shift
+		}
+		mu[c] = (a.s/s2 + m0/t2) / prec
+		sd[c] = math.Sqrt(s2 + 1/prec)
+	}
+	return mu, sd, math.Sqrt(s2), math.Sqrt(t2)
+}
+
+// customerGroups returns per customer its group in the fitted environment:
+// b·fitGroups + GroupOf(tier, last channel) of its latest logged decision,
+// with b the recency band (edges) of the median recency_days over its
+// logged decisions. The group is a fixed attribute of the customer, as a
+// latent segment is: recency drifts over a simulated horizon (it grows
+// until the next order) differently from how the log sampled it, and a
+// response class that followed the drifting recency would move customers
+// between classes for no change in how they respond.
+func customerGroups(ds []decision, n int, edges []float64) []int {
+	out := make([]int, n)
+	rec := make([][]float64, n)
+	for i := range ds {
+		d := &ds[i]
+		rec[d.cust] = append(rec[d.cust], d.recency)
+		out[d.cust] = d.group // ds is by customer and time: the latest wins
+	}
+	for c := range out {
+		r := rec[c]
+		sort.Float64s(r)
+		med := 0.0
+		if m := len(r); m > 0 {
+			med = (r[(m-1)/2] + r[m/2]) / 2
+		}
+		out[c] += fitGroups * band(edges, med)
 	}
 	return out
 }
@@ -561,7 +691,7 @@ func classValue(d *decision, typical []float64) float64 {
 }
 
 // fitPopulation sets e.Customers from the decisions (see Fit).
-func fitPopulation(e *Env, ds []decision, ids []string, typical []float64, opt FitOptions) {
+func fitPopulation(e *Env, ds []decision, ids []string, cg []int, cartMu, cartSd []float64, opt FitOptions) {
 	span := 0.0
 	for i := range ds {
 		span = math.Max(span, ds[i].t)
@@ -599,31 +729,15 @@ func fitPopulation(e *Env, ds []decision, ids []string, typical []float64, opt F
 	for g := range lg {
 		lapseMu[g], lapseSd[g] = msd(lg[g], mu0, sd0, 5)
 	}
-	// Cart values: per customer mean log, pooled within-customer sd, group means.
-	type cs struct{ n, s, q float64 }
-	cust := make([]cs, len(ids))
+	// Cart log-values per group (for the lapse − cart shift).
+	type cs struct{ n, s float64 }
 	var gc [fitGroups]cs
 	for i := range ds {
 		d := &ds[i]
 		if d.trig == TrigCart && d.cart > 0 {
-			x := math.Log(d.cart)
-			cust[d.cust].n++
-			cust[d.cust].s += x
-			cust[d.cust].q += x * x
 			gc[d.group].n++
-			gc[d.group].s += x
+			gc[d.group].s += math.Log(d.cart)
 		}
-	}
-	within, wn := 0.0, 0.0
-	for _, c := range cust {
-		if c.n > 1 {
-			within += c.q - c.s*c.s/c.n
-			wn += c.n - 1
-		}
-	}
-	cartSd := 0.5
-	if wn > 0 {
-		cartSd = math.Sqrt(within / wn)
 	}
 	var cartG [fitGroups]float64
 	for g := range gc {
@@ -661,13 +775,13 @@ func fitPopulation(e *Env, ds []decision, ids []string, typical []float64, opt F
 	for c, id := range ids {
 		d := &ds[last[c]]
 		x := Customer{ID: id, Tier: d.tier, Region: d.region, LastChannel: d.lastCh,
-			RecencyDays: d.recency + (span - d.t), Orders90: d.orders, Consent: d.consent, Group: d.group,
-			LapseSigma: lapseSd[d.group], CartSigma: cartSd}
+			RecencyDays: d.recency + (span - d.t), Orders90: d.orders, Consent: d.consent, Group: cg[c],
+			LapseSigma: lapseSd[d.group], CartSigma: cartSd[c]}
 		ex := exposure(c)
 		x.OrderRate = ordSum[c] / (nCart[c] + nLapse[c]) / 90
 		x.CartRate = (nCart[c] + opt.RatePrior*rc) / (ex + opt.RatePrior)
 		x.LapseRate = (nLapse[c] + opt.RatePrior*rl) / (ex + opt.RatePrior)
-		x.CartMu = math.Log(typical[c])
+		x.CartMu = cartMu[c]
 		// A lapse order is valued like the customer's carts, shifted by
 		// the group's difference between lapse orders and carts.
 		x.LapseMu = x.CartMu + lapseMu[d.group] - cartG[d.group]

@@ -82,6 +82,18 @@ type Options struct {
 	Progress func(Progress)
 	// CurveDays is the width of a learning-curve bucket (default 7).
 	CurveDays int
+	// Expected, when true, makes the metrics of each decision their
+	// expectations given the state at the decision instead of the drawn
+	// outcome: conversions p, revenue p·E[V], cost Fixed + Rate·p·E[V],
+	// opt-outs OptOut[a] after a contact (p = ConvProb, E[V] the cart
+	// value at cart_abandon, LapseValue[a] or exp(LapseMu + LapseSigma²/2)
+	// at lapse). The run itself is unchanged — states, learning and every
+	// later decision follow the drawn outcomes — so each metric keeps its
+	// expectation (by the tower rule) with less variance: the Bernoulli
+	// and order-value noise of every decision is integrated out. Use it
+	// where the mean matters more than the spread of outcomes, e.g. a
+	// reference value computed to high precision.
+	Expected bool
 }
 
 // Progress reports how far a run is.
@@ -640,6 +652,25 @@ func (s *simulator) run(pol policy.Policy, p int, res *shardResult) {
 		}
 		class := e.Class(c.Group, int(pt.trig), recency, val)
 		pc := e.ConvProb(class, int(pt.trig), a, k)
+		if s.opt.Expected {
+			ev := pt.cart
+			if pt.trig == env.TrigLapse {
+				if lv := e.Classes[class].LapseValue; lv != nil {
+					ev = lv[a]
+				} else {
+					ev = math.Exp(c.LapseMu + c.LapseSigma*c.LapseSigma/2)
+				}
+			}
+			er := pc * ev
+			ec := e.Cost(a, er)
+			row[Conversions] += pc
+			row[Revenue] += er
+			row[Cost] += ec
+			row[Net] += er - ec
+			if ch >= 0 {
+				row[OptOuts] += e.Classes[class].OptOut[a]
+			}
+		}
 		rev := 0.0
 		if pt.uConv < pc {
 			rev = pt.cart
@@ -649,22 +680,28 @@ func (s *simulator) run(pol policy.Policy, p int, res *shardResult) {
 					rev = math.Round(lv[a]*pt.lapseNoise*100) / 100
 				}
 			}
-			row[Conversions]++
+			if !s.opt.Expected {
+				row[Conversions]++
+			}
 			cs.lastOrder = pt.t
 			cs.orders++
 		}
 		cost := e.Cost(a, rev)
 		net := rev - cost
-		row[Revenue] += rev
-		row[Cost] += cost
-		row[Net] += net
+		if !s.opt.Expected {
+			row[Revenue] += rev
+			row[Cost] += cost
+			row[Net] += net
+		}
 		row[Decisions]++
 		if ch >= 0 {
 			row[Contacts]++
 			cs.contacts = append(cs.contacts, policy.Contact{Time: tn, Channel: env.ChannelNames[ch]})
 			if pt.uOpt < e.Classes[class].OptOut[a] {
 				cs.consent[ch] = false
-				row[OptOuts]++
+				if !s.opt.Expected {
+					row[OptOuts]++
+				}
 			}
 		}
 		b := int(pt.t / width)
