@@ -578,7 +578,7 @@ func attributionChart(fs *flag.FlagSet) chartBuild {
 		for _, r := range g.Results {
 			models = append(models, chart.ModelName(r.Model))
 		}
-		m.Title = "Conversions credited to each " + f.label + ": " + strings.Join(models, ", ")
+		m.Title = "Credit per " + f.label + ": " + strings.Join(models, ", ")
 		if len(g.Results) > 2 {
 			m.Title = fmt.Sprintf("Conversions credited to each %s by %d attribution models", f.label, len(g.Results))
 		}
