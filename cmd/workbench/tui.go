@@ -22,6 +22,7 @@ import (
 	_ "github.com/journeyworkbench/workbench/tui/screens/data"
 	_ "github.com/journeyworkbench/workbench/tui/screens/journeys"
 	_ "github.com/journeyworkbench/workbench/tui/screens/segments"
+	_ "github.com/journeyworkbench/workbench/tui/screens/simulate"
 )
 
 // sampleCustomersEnv overrides the size of the built-in sample generated on
