@@ -2,6 +2,9 @@ package decisionlog
 
 import (
 	"fmt"
+	"runtime"
+	"slices"
+	"sync"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
@@ -39,45 +42,96 @@ const DefaultPolicyFolds = 5
 // policy learnt from (k−1)/k of the log. Policies that read nothing from
 // the log are the same in every build. k = 1 builds once from the whole
 // log (scored in-sample).
+//
+// The folds are built and scored concurrently on up to GOMAXPROCS
+// goroutines, so build must be safe to call from several goroutines at
+// once (a builder that parses a policy file afresh on each call is); the
+// result does not depend on the number of goroutines.
 func (l *Log) CrossFitDists(build BuildFunc, k int, seed uint64) (names []string, dists [][]float64, err error) {
+	names, dists, _, err = l.crossFit(build, k, seed)
+	return names, dists, err
+}
+
+// crossFit is CrossFitDists also reporting, per policy, whether it learns
+// from the log (policy.LearnsFromLog).
+func (l *Log) crossFit(build BuildFunc, k int, seed uint64) (names []string, dists [][]float64, learns []bool, err error) {
 	if k < 1 {
 		k = 1
 	}
 	K := len(l.Actions.Names)
+	n := l.N()
+	// foldT[t] is the fold of the decision of time rank t.
 	var fold []int
+	foldT := make([]int8, n)
 	if k > 1 {
 		fold = l.Folds(k, seed)
+		for t, i := range l.order {
+			foldT[t] = int8(fold[i])
+		}
 	}
-	var s policy.State
-	for f := 0; f < k; f++ {
-		ctx := l.Context()
-		if k > 1 {
-			ctx = l.contextExcept(fold, f)
-		}
-		pols, err := build(ctx)
-		if err != nil {
-			return nil, nil, err
-		}
-		if f == 0 {
+	var mu sync.Mutex
+	errs := make([]error, k)
+	// setup records the policies of the first build and checks that the
+	// others match it.
+	setup := func(pols []policy.Policy) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if dists == nil {
 			dists = make([][]float64, len(pols))
 			for j, p := range pols {
 				names = append(names, p.Name())
-				dists[j] = make([]float64, l.N()*K)
+				learns = append(learns, policy.LearnsFromLog(p))
+				dists[j] = make([]float64, n*K)
 			}
-		} else if len(pols) != len(dists) {
-			return nil, nil, fmt.Errorf("the policies built differ between folds")
+			return nil
 		}
-		for _, i := range l.order {
-			if k > 1 && fold[i] != f {
+		if len(pols) != len(dists) {
+			return fmt.Errorf("the policies built differ between folds")
+		}
+		return nil
+	}
+	runFold := func(f int) error {
+		ctx := l.Context()
+		if k > 1 {
+			ctx = l.contextExceptT(foldT, int8(f))
+		}
+		pols, err := build(ctx)
+		if err != nil {
+			return err
+		}
+		if err := setup(pols); err != nil {
+			return err
+		}
+		var s policy.State
+		for t, i := range l.order {
+			if foldT[t] != int8(f) {
 				continue
 			}
-			l.State(int(i), &s)
+			l.stateAt(t, &s)
 			for j, p := range pols {
 				p.Probs(&s, dists[j][int(i)*K:(int(i)+1)*K])
 			}
 		}
+		return nil
 	}
-	return names, dists, nil
+	workers := min(runtime.GOMAXPROCS(0), k)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := w; f < k; f += workers {
+				errs[f] = runFold(f)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return names, dists, learns, nil
 }
 
 // ActionDist returns π(a|x_i) for every decision i and action a (n×K,
@@ -87,8 +141,8 @@ func (l *Log) ActionDist(p policy.Policy) []float64 {
 	k := len(l.Actions.Names)
 	out := make([]float64, l.N()*k)
 	var s policy.State
-	for _, i := range l.order {
-		l.State(int(i), &s)
+	for t, i := range l.order {
+		l.stateAt(t, &s)
 		p.Probs(&s, out[int(i)*k:(int(i)+1)*k])
 	}
 	return out
@@ -125,9 +179,9 @@ func (l *Log) Encode(bins int) (*mat.Dense, []string, error) {
 		}
 		for _, c := range l.cols {
 			hasNum, firstStr := false, -1
-			for i, k := range c.kind {
+			for t, k := range c.kind {
 				hasNum = hasNum || k == kNum || k == kBool
-				if k == kStr && firstStr < 0 {
+				if i := l.decision(t); k == kStr && (firstStr < 0 || i < firstStr) {
 					firstStr = i
 				}
 			}
@@ -140,25 +194,29 @@ func (l *Log) Encode(bins int) (*mat.Dense, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	names := enc.Names()
-	X := mat.NewDense(n, len(names), nil)
-	const chunk = 1 << 16
-	batch := make([]map[string]string, 0, chunk)
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		batch = batch[:0]
-		for i := lo; i < hi; i++ {
-			batch = append(batch, row(i))
+	// Transform column-wise: the same values as Text gives, numbers
+	// passed as numbers.
+	X, err := enc.TransformColumns(n, func(name string) ope.ColumnFunc {
+		j, ok := l.index[name]
+		if !ok {
+			return nil
 		}
-		part, err := enc.Transform(batch)
-		if err != nil {
-			return nil, nil, err
+		c := l.cols[j]
+		return func(i int) (string, float64, bool) {
+			t := l.row(i)
+			switch c.kind[t] {
+			case kNum:
+				return "", c.num[t], true
+			case kMissing:
+				return "", 0, false
+			}
+			return l.text(t, j), 0, false
 		}
-		for i := lo; i < hi; i++ {
-			copy(X.RawRowView(i), part.RawRowView(i-lo))
-		}
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	return X, names, nil
+	return X, enc.Names(), nil
 }
 
 // Options control Evaluate.
@@ -213,10 +271,23 @@ type Timing struct {
 
 // Evaluate scores every policy build makes on the log by off-policy
 // evaluation: the estimators of opts with bootstrap intervals and weight
-// diagnostics (ope.Evaluate), the reward model fitted once and shared by
+// diagnostics (ope.EvaluateAll: one draw of resamples shared by all
+// policies and estimators), the reward model fitted once and shared by
 // all policies. Policies are cross-fitted over opts.PolicyFolds folds of
 // customers (see CrossFitDists); a learner is scored as it stands after
 // its warm start, it is not updated during the evaluation.
+//
+// DM's interval includes the reward model's estimation error
+// (ope.RewardModel.DMTerms). For a policy that learns from the log
+// (policy.LearnsFromLog) DM also uses a second reward model, fitted for
+// each decision only on the decisions of its own policy fold
+// (ope.RewardModelOptions.Groups): the policy scored at decision i learnt
+// from the other folds, and a model fitted on them too would share their
+// noise — the policy picks the actions whose logged rewards happened to be
+// high, and the model predicts those same high rewards, so DM would
+// overstate the policy's value. The doubly robust estimators keep the
+// model fitted on all folds: their importance-weighted correction removes
+// that bias.
 func Evaluate(l *Log, build BuildFunc, opts Options) ([]Result, Timing, error) {
 	var tm Timing
 	log := l.OPELog()
@@ -228,11 +299,13 @@ func Evaluate(l *Log, build BuildFunc, opts Options) ([]Result, Timing, error) {
 		}
 		ests = ope.DefaultEstimators(opts.Clip, tau)
 	}
-	needModel := false
+	needModel, needDM := false, false
 	for _, e := range ests {
 		needModel = needModel || e.NeedsRewardModel()
+		needDM = needDM || e.Kind == ope.DM
 	}
-	var q []float64
+	var X *mat.Dense
+	var model *ope.RewardModel
 	if needModel {
 		t0 := time.Now()
 		bins := opts.Bins
@@ -242,11 +315,11 @@ func Evaluate(l *Log, build BuildFunc, opts Options) ([]Result, Timing, error) {
 		if bins < 0 {
 			bins = 0
 		}
-		X, _, err := l.Encode(bins)
-		if err != nil {
+		var err error
+		if X, _, err = l.Encode(bins); err != nil {
 			return nil, tm, err
 		}
-		if q, err = ope.FitRewardModel(X, log.Actions, log.Rewards, log.K, opts.RewardModel); err != nil {
+		if model, err = ope.FitRewardModelDetail(X, log.Actions, log.Rewards, log.K, opts.RewardModel); err != nil {
 			return nil, tm, err
 		}
 		tm.RewardModel = time.Since(t0)
@@ -256,22 +329,45 @@ func Evaluate(l *Log, build BuildFunc, opts Options) ([]Result, Timing, error) {
 	if folds == 0 {
 		folds = DefaultPolicyFolds
 	}
-	names, dists, err := l.CrossFitDists(build, folds, opts.Seed)
+	names, dists, learns, err := l.crossFit(build, folds, opts.Seed)
 	if err != nil {
 		return nil, tm, err
 	}
 	tm.Policies = time.Since(t0)
+	eo := ope.Options{Estimators: ests, Bootstrap: opts.Bootstrap, Alpha: opts.Alpha, Seed: opts.Seed}
+	var q []float64
+	if model != nil {
+		q = model.Q
+	}
+	if needDM && model != nil {
+		eo.DMModel = model
+		if folds > 1 && slices.Contains(learns, true) {
+			t0 := time.Now()
+			mo := opts.RewardModel
+			mo.Groups = l.Folds(folds, opts.Seed)
+			grouped, err := ope.FitRewardModelDetail(X, log.Actions, log.Rewards, log.K, mo)
+			if err != nil {
+				return nil, tm, err
+			}
+			eo.DMModels = make([]*ope.RewardModel, len(names))
+			for j, lf := range learns {
+				if lf {
+					eo.DMModels[j] = grouped
+				}
+			}
+			tm.RewardModel += time.Since(t0)
+		}
+	}
+	t0 = time.Now()
+	reps, err := ope.EvaluateAll(log, dists, q, eo)
+	if err != nil {
+		return nil, tm, err
+	}
+	tm.Estimators = time.Since(t0)
 	var out []Result
 	for j, name := range names {
 		ad := dists[j]
-		dists[j] = nil
-		t0 := time.Now()
-		rep, err := ope.Evaluate(log, ad, q, ope.Options{Estimators: ests, Bootstrap: opts.Bootstrap, Alpha: opts.Alpha, Seed: opts.Seed})
-		if err != nil {
-			return nil, tm, fmt.Errorf("policy %q: %w", name, err)
-		}
-		tm.Estimators += time.Since(t0)
-		r := Result{Policy: name, Report: rep}
+		r := Result{Policy: name, Report: reps[j]}
 		k := log.K
 		for i, a := range log.Actions {
 			if ad[i*k+a] > 0 {

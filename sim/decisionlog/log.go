@@ -20,12 +20,14 @@
 package decisionlog
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -80,14 +82,31 @@ type Log struct {
 	dict  []string
 	dictI map[string]int
 	seen  map[string]bool
-	prev  []int32 // the customer's previous decision, −1 for none
-	order []int32 // indices in time order
+	cust  []int32          // interned customer of each decision
+	custI map[string]int32 // customer → its number
+	keys  []string         // the ctx keys of the previous Add, sorted
+	kcols []*column        // their columns
+	order []int32          // indices in time order
+
+	// After Finish the feature columns hold the decisions in time order
+	// (rank t = rank[i] for decision i), and the t-prefixed slices are
+	// copies in time order, so a pass over the log in time order reads
+	// memory sequentially.
+	finished bool
+	rank     []int32
+	tAction  []int32
+	tProp    []float64
+	tReward  []float64
+	tConv    []bool
+	tTime    []int64
+	tPrev    []int32 // rank of the customer's previous decision, −1 for none
+	chanOf   []string
 }
 
 // New returns an empty log over actions; add decisions with Add, then call
 // Finish.
 func New(actions *policy.Actions) *Log {
-	return &Log{Actions: actions, index: map[string]int{}, dictI: map[string]int{}, seen: map[string]bool{}}
+	return &Log{Actions: actions, index: map[string]int{}, dictI: map[string]int{}, seen: map[string]bool{}, custI: map[string]int32{}}
 }
 
 // N returns the number of decisions.
@@ -121,25 +140,52 @@ func (l *Log) Add(id, customer string, t int64, trigger string, ctx map[string]s
 	if !(propensity > 0 && propensity <= 1) {
 		return fmt.Errorf("propensity %v is outside (0,1]", propensity)
 	}
+	if l.finished {
+		return fmt.Errorf("decision added after Finish; add every decision before calling Finish")
+	}
 	i := len(l.Action)
 	l.ID = append(l.ID, id)
+	c, ok := l.custI[customer]
+	if !ok {
+		c = int32(len(l.custI))
+		l.custI[customer] = c
+	} else if i > 0 && l.Customer[i-1] == customer {
+		customer = l.Customer[i-1] // share the string
+	}
+	l.cust = append(l.cust, c)
 	l.Customer = append(l.Customer, customer)
 	l.Time = append(l.Time, t)
 	l.Action = append(l.Action, a)
 	l.Propensity = append(l.Propensity, propensity)
 	l.Reward = append(l.Reward, reward)
 	l.Converted = append(l.Converted, converted)
-	l.set(i, "trigger", trigger)
-	var keys [32]string
-	ks := keys[:0]
-	for k := range ctx {
-		if k != "trigger" { // the trigger column wins
-			ks = append(ks, k)
+	l.set(l.column("trigger", i), trigger)
+	// The ctx columns in name order; a row with the same keys as the
+	// previous one (the usual case) reuses its sorted keys and columns.
+	same := len(ctx) == len(l.keys)
+	if same {
+		for _, k := range l.keys {
+			if _, ok := ctx[k]; !ok {
+				same = false
+				break
+			}
 		}
 	}
-	sort.Strings(ks)
-	for _, k := range ks {
-		l.set(i, k, ctx[k])
+	if !same {
+		l.keys = l.keys[:0]
+		for k := range ctx {
+			if k != "trigger" { // the trigger column wins
+				l.keys = append(l.keys, k)
+			}
+		}
+		sort.Strings(l.keys)
+		l.kcols = l.kcols[:0]
+		for _, k := range l.keys {
+			l.kcols = append(l.kcols, l.column(k, i))
+		}
+	}
+	for j, k := range l.keys {
+		l.set(l.kcols[j], ctx[k])
 	}
 	for _, c := range l.cols {
 		if len(c.kind) == i {
@@ -150,14 +196,19 @@ func (l *Log) Add(id, customer string, t int64, trigger string, ctx map[string]s
 	return nil
 }
 
-func (l *Log) set(i int, name, text string) {
+// column returns the named column, creating it (missing in the i
+// decisions before) when new.
+func (l *Log) column(name string, i int) *column {
 	j, ok := l.index[name]
 	if !ok {
 		j = len(l.cols)
 		l.index[name] = j
 		l.cols = append(l.cols, &column{name: name, kind: make([]uint8, i, i+1024), num: make([]float64, i, i+1024)})
 	}
-	c := l.cols[j]
+	return l.cols[j]
+}
+
+func (l *Log) set(c *column, text string) {
 	k, x := l.parse(text)
 	c.kind = append(c.kind, k)
 	c.num = append(c.num, x)
@@ -174,8 +225,10 @@ func (l *Log) parse(s string) (uint8, float64) {
 	case "false":
 		return kBool, 0
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		return kNum, f
+	if maybeNumber(s) {
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return kNum, f
+		}
 	}
 	d, ok := l.dictI[s]
 	if !ok {
@@ -186,6 +239,16 @@ func (l *Log) parse(s string) (uint8, float64) {
 	return kStr, float64(d)
 }
 
+// maybeNumber is false for text strconv.ParseFloat surely rejects (its
+// first byte starts no number, infinity or NaN), sparing the error value.
+func maybeNumber(s string) bool {
+	switch c := s[0]; {
+	case c >= '0' && c <= '9', c == '+', c == '-', c == '.', c == 'i', c == 'I', c == 'n', c == 'N':
+		return true
+	}
+	return false
+}
+
 // Finish orders the decisions in time and links each to the customer's
 // previous one; call it once after the last Add.
 func (l *Log) Finish() error {
@@ -193,28 +256,82 @@ func (l *Log) Finish() error {
 	if n == 0 {
 		return fmt.Errorf("the decision log has no decisions: load one with `workbench load decisions.csv` or pass --log FILE")
 	}
+	if l.finished {
+		return nil
+	}
 	l.seen = nil
+	l.custI = nil
 	l.order = make([]int32, n)
 	for i := range l.order {
 		l.order[i] = int32(i)
 	}
-	sort.SliceStable(l.order, func(x, y int) bool { return l.Time[l.order[x]] < l.Time[l.order[y]] })
-	l.prev = make([]int32, n)
-	last := map[string]int32{}
-	for _, i := range l.order {
-		p, ok := last[l.Customer[i]]
-		if !ok {
-			p = -1
-		}
-		l.prev[i] = p
-		last[l.Customer[i]] = i
+	if !slices.IsSorted(l.Time) {
+		slices.SortStableFunc(l.order, func(x, y int32) int { return cmp.Compare(l.Time[x], l.Time[y]) })
 	}
+	l.rank = make([]int32, n)
+	for t, i := range l.order {
+		l.rank[i] = int32(t)
+	}
+	for _, c := range l.cols {
+		kind, num := make([]uint8, n), make([]float64, n)
+		for t, i := range l.order {
+			kind[t], num[t] = c.kind[i], c.num[i]
+		}
+		c.kind, c.num = kind, num
+	}
+	l.tAction = make([]int32, n)
+	l.tProp = make([]float64, n)
+	l.tReward = make([]float64, n)
+	l.tConv = make([]bool, n)
+	l.tTime = make([]int64, n)
+	l.tPrev = make([]int32, n)
+	last := make([]int32, int(slices.Max(l.cust))+1)
+	for j := range last {
+		last[j] = -1
+	}
+	for t, i := range l.order {
+		l.tAction[t] = int32(l.Action[i])
+		l.tProp[t] = l.Propensity[i]
+		l.tReward[t] = l.Reward[i]
+		l.tConv[t] = l.Converted[i]
+		l.tTime[t] = l.Time[i]
+		c := l.cust[i]
+		l.tPrev[t] = last[c]
+		last[c] = int32(t)
+	}
+	l.cust = nil
+	l.chanOf = make([]string, len(l.Actions.Names))
+	for a, name := range l.Actions.Names {
+		l.chanOf[a] = l.Actions.Channel[name]
+	}
+	l.finished = true
 	return nil
 }
 
+// decision is the decision stored at row t (the inverse of row).
+func (l *Log) decision(t int) int {
+	if l.finished {
+		return int(l.order[t])
+	}
+	return t
+}
+
+// row is where decision i's features are stored: i before Finish, its
+// rank in time order after.
+func (l *Log) row(i int) int {
+	if l.finished {
+		return int(l.rank[i])
+	}
+	return i
+}
+
 // Value returns feature j of decision i.
-func (l *Log) Value(i, j int) policy.Value {
+func (l *Log) Value(i, j int) policy.Value { return l.value(l.row(i), j) }
+
+// value returns feature j of the decision stored at row t.
+func (l *Log) value(t, j int) policy.Value {
 	c := l.cols[j]
+	i := t
 	switch c.kind[i] {
 	case kNum:
 		return policy.NumValue(c.num[i])
@@ -227,8 +344,12 @@ func (l *Log) Value(i, j int) policy.Value {
 }
 
 // Text returns feature j of decision i as written ("" when missing).
-func (l *Log) Text(i, j int) string {
+func (l *Log) Text(i, j int) string { return l.text(l.row(i), j) }
+
+// text returns feature j of the decision stored at row t as written.
+func (l *Log) text(t, j int) string {
 	c := l.cols[j]
+	i := t
 	switch c.kind[i] {
 	case kNum:
 		return strconv.FormatFloat(c.num[i], 'g', -1, 64)
@@ -241,45 +362,46 @@ func (l *Log) Text(i, j int) string {
 }
 
 // State fills s with the state of decision i (see the package comment),
-// reusing s's map and slices.
-func (l *Log) State(i int, s *policy.State) {
+// reusing s's map and slices. The log must be finished (Finish).
+func (l *Log) State(i int, s *policy.State) { l.stateAt(int(l.rank[i]), s) }
+
+// stateAt fills s with the state of the decision of time rank t.
+func (l *Log) stateAt(t int, s *policy.State) {
 	if s.Features == nil {
 		s.Features = make(map[string]policy.Value, len(l.cols))
 	} else {
 		clear(s.Features)
 	}
 	for j, c := range l.cols {
-		if c.kind[i] != kMissing {
-			s.Features[c.name] = l.Value(i, j)
+		if c.kind[t] != kMissing {
+			s.Features[c.name] = l.value(t, j)
 		}
 	}
-	s.Time = l.Time[i]
+	s.Time = l.tTime[t]
 	s.Contacts = s.Contacts[:0]
-	for p := l.prev[i]; p >= 0; p = l.prev[p] {
-		if ch := l.Actions.Channel[l.Actions.Names[l.Action[p]]]; ch != "" {
-			s.Contacts = append(s.Contacts, policy.Contact{Time: l.Time[p], Channel: ch})
+	for p := l.tPrev[t]; p >= 0; p = l.tPrev[p] {
+		if ch := l.chanOf[l.tAction[p]]; ch != "" {
+			s.Contacts = append(s.Contacts, policy.Contact{Time: l.tTime[p], Channel: ch})
 		}
 	}
-	for a, b := 0, len(s.Contacts)-1; a < b; a, b = a+1, b-1 {
-		s.Contacts[a], s.Contacts[b] = s.Contacts[b], s.Contacts[a]
-	}
+	slices.Reverse(s.Contacts)
 	if s.Logged == nil {
 		s.Logged = &policy.LoggedChoice{}
 	}
-	s.Logged.Action, s.Logged.Propensity = l.Action[i], l.Propensity[i]
+	s.Logged.Action, s.Logged.Propensity = int(l.tAction[t]), l.tProp[t]
 }
 
 // Context returns the build context that lets policies learn from this
 // log (policy.ParseWith): its decisions in time order.
-func (l *Log) Context() *policy.Context { return l.contextExcept(nil, -1) }
+func (l *Log) Context() *policy.Context { return l.contextExceptT(nil, -1) }
 
-// contextExcept is Context over the decisions whose fold is not f (all of
-// them when fold is nil).
-func (l *Log) contextExcept(fold []int, f int) *policy.Context {
+// contextExceptT is Context over the decisions whose fold is not f,
+// foldT giving the fold of each decision by time rank.
+func (l *Log) contextExceptT(foldT []int8, f int8) *policy.Context {
 	n := l.N()
-	if fold != nil {
+	if foldT != nil {
 		n = 0
-		for _, g := range fold {
+		for _, g := range foldT {
 			if g != f {
 				n++
 			}
@@ -288,12 +410,12 @@ func (l *Log) contextExcept(fold []int, f int) *policy.Context {
 	return &policy.Context{N: n, Each: func(fn func(d *policy.Logged) error) error {
 		var s policy.State
 		d := policy.Logged{State: &s}
-		for _, i := range l.order {
-			if fold != nil && fold[i] == f {
+		for t := range l.order {
+			if foldT != nil && foldT[t] == f {
 				continue
 			}
-			l.State(int(i), &s)
-			d.Action, d.Propensity, d.Reward, d.Converted = l.Action[i], l.Propensity[i], l.Reward[i], l.Converted[i]
+			l.stateAt(t, &s)
+			d.Action, d.Propensity, d.Reward, d.Converted = int(l.tAction[t]), l.tProp[t], l.tReward[t], l.tConv[t]
 			if err := fn(&d); err != nil {
 				return err
 			}

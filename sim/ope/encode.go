@@ -221,3 +221,77 @@ func (e *Encoding) Transform(rows []map[string]string) (*mat.Dense, error) {
 	}
 	return X, nil
 }
+
+// ColumnFunc gives the value of one input column in row i: its text, or,
+// for a number already parsed, the number with isNum set (text is then
+// ignored). A missing value is the empty text with isNum false.
+type ColumnFunc func(i int) (text string, num float64, isNum bool)
+
+// TransformColumns is Transform for n rows held column-wise: column(name)
+// returns the accessor of the named input column, or nil when the rows
+// have no such column (every value missing). It gives the same matrix as
+// Transform on rows whose column values are the accessors' texts, a
+// number's text being strconv.FormatFloat(num, 'g', -1, 64), without
+// building a map per row or formatting and re-parsing numbers.
+func (e *Encoding) TransformColumns(n int, column func(name string) ColumnFunc) (*mat.Dense, error) {
+	if n <= 0 {
+		return nil, fmt.Errorf("ope: no rows to encode")
+	}
+	X := mat.NewDense(n, len(e.names), nil)
+	raw, stride := X.RawMatrix().Data, X.RawMatrix().Stride
+	j := 0
+	for ci := range e.cols {
+		c := &e.cols[ci]
+		get := column(c.name)
+		if get == nil {
+			get = func(int) (string, float64, bool) { return "", 0, false }
+		}
+		if c.numeric {
+			width := 1
+			if c.binned {
+				width = len(c.edges) + 1
+			}
+			for i := 0; i < n; i++ {
+				s, v, isNum := get(i)
+				missing := !isNum && s == ""
+				switch {
+				case missing:
+					v = c.fill
+				case !isNum:
+					var err error
+					v, err = strconv.ParseFloat(s, 64)
+					if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+						return nil, fmt.Errorf("ope: row %d column %s: %q is not a number, but the column was numeric when the encoding was fitted", i, c.name, s)
+					}
+				case math.IsNaN(v) || math.IsInf(v, 0):
+					return nil, fmt.Errorf("ope: row %d column %s: %q is not a number, but the column was numeric when the encoding was fitted", i, c.name, strconv.FormatFloat(v, 'g', -1, 64))
+				}
+				out := raw[i*stride+j:]
+				if c.binned {
+					out[sort.Search(len(c.edges), func(b int) bool { return c.edges[b] > v })] = 1
+				} else {
+					out[0] = v
+				}
+				if c.hasMissing && missing {
+					out[width] = 1
+				}
+			}
+			j += width
+			if c.hasMissing {
+				j++
+			}
+			continue
+		}
+		for i := 0; i < n; i++ {
+			s, v, isNum := get(i)
+			if isNum {
+				s = strconv.FormatFloat(v, 'g', -1, 64)
+			}
+			if l, ok := c.index[levelOf(s)]; ok {
+				raw[i*stride+j+l] = 1
+			}
+		}
+		j += len(c.levels)
+	}
+	return X, nil
+}

@@ -63,6 +63,17 @@ type Options struct {
 	// Workers is the number of goroutines for the bootstrap; zero means
 	// runtime.GOMAXPROCS(0).
 	Workers int
+	// DMModel, when set, is the fitted reward model DM is computed from:
+	// DM's per-round terms are DMModel.DMTerms(actionDist), so its
+	// interval includes the model's estimation error (see DMTerms). Nil
+	// keeps obp's DM: the terms q̂(x_i,π) of EstimatedRewards with the
+	// model held fixed. The doubly robust estimators always use
+	// EstimatedRewards.
+	DMModel *RewardModel
+	// DMModels, for EvaluateAll, gives policy j its own DM model
+	// DMModels[j] (nil entries fall back to DMModel); its length must be
+	// the number of policies when set.
+	DMModels []*RewardModel
 }
 
 // Result is one estimator's estimate with its bootstrap interval.
@@ -148,10 +159,24 @@ func (r Report) Result(name string) (Result, bool) {
 //
 // As in obp, the reward model q̂ is held fixed across resamples (it is not
 // refitted), so DM's interval reflects only which rounds were logged, not
-// the model's own estimation error: read a narrow DM interval with care.
-// The doubly robust intervals are much less affected, because their
+// the model's own estimation error — unless Options.DMModel gives the
+// fitted model, whose DMTerms add that error (linearised refit). The
+// doubly robust intervals are much less affected, because their
 // importance-weighted correction term carries the model's error.
 func Evaluate(log *Log, actionDist, estimatedRewards []float64, opts Options) (Report, error) {
+	reps, err := EvaluateAll(log, [][]float64{actionDist}, estimatedRewards, opts)
+	if err != nil {
+		return Report{}, err
+	}
+	return reps[0], nil
+}
+
+// EvaluateAll is Evaluate for several evaluation policies on one log
+// (actionDists[j] is policy j's π_e(a|x_i), n×K): every policy gets the
+// report Evaluate would give it with the same options, and all policies
+// and estimators share one draw of the bootstrap resamples, so the
+// resample indices are drawn once for all of them.
+func EvaluateAll(log *Log, actionDists [][]float64, estimatedRewards []float64, opts Options) ([]Report, error) {
 	ests := opts.Estimators
 	if ests == nil {
 		tau := opts.SwitchTau
@@ -161,12 +186,15 @@ func Evaluate(log *Log, actionDist, estimatedRewards []float64, opts Options) (R
 		ests = DefaultEstimators(opts.Clip, tau)
 	}
 	if len(ests) == 0 {
-		return Report{}, fmt.Errorf("ope: no estimators asked for; leave Options.Estimators nil for the default set")
+		return nil, fmt.Errorf("ope: no estimators asked for; leave Options.Estimators nil for the default set")
+	}
+	if len(actionDists) == 0 {
+		return nil, fmt.Errorf("ope: no evaluation policy given; pass one action distribution per policy")
 	}
 	needModel := false
 	for _, e := range ests {
 		if err := e.check(); err != nil {
-			return Report{}, err
+			return nil, err
 		}
 		needModel = needModel || e.NeedsRewardModel()
 	}
@@ -175,7 +203,7 @@ func Evaluate(log *Log, actionDist, estimatedRewards []float64, opts Options) (R
 		alpha = DefaultAlpha
 	}
 	if !(alpha > 0 && alpha < 1) {
-		return Report{}, fmt.Errorf("ope: Alpha %v must lie in (0,1); 0.05 gives 95%% intervals", alpha)
+		return nil, fmt.Errorf("ope: Alpha %v must lie in (0,1); 0.05 gives 95%% intervals", alpha)
 	}
 	nBoot := opts.Bootstrap
 	if nBoot == 0 {
@@ -188,64 +216,99 @@ func Evaluate(log *Log, actionDist, estimatedRewards []float64, opts Options) (R
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	in := Inputs{Log: log, ActionDist: actionDist, EstimatedRewards: estimatedRewards}
-	if err := in.Validate(needModel); err != nil {
-		return Report{}, err
+	if opts.DMModels != nil && len(opts.DMModels) != len(actionDists) {
+		return nil, fmt.Errorf("ope: %d DM models for %d policies; give one per policy", len(opts.DMModels), len(actionDists))
+	}
+	dmModel := func(p int) *RewardModel {
+		if opts.DMModels != nil && opts.DMModels[p] != nil {
+			return opts.DMModels[p]
+		}
+		return opts.DMModel
+	}
+	for p := range actionDists {
+		if m := dmModel(p); m != nil && (m.K != log.K || len(m.actions) != log.N()) {
+			return nil, fmt.Errorf("ope: the DM model was fitted on %d rounds with K=%d, the log has %d with K=%d; fit it on this log", len(m.actions), m.K, log.N(), log.K)
+		}
 	}
 
-	// Per-round terms of every estimator, with identical columns shared.
+	// Per-round terms of every policy's estimators, identical columns
+	// shared within a policy.
 	var cols [][]float64
-	colOf := func(x []float64) int {
-		if x == nil {
-			return -1
-		}
-		for j, c := range cols {
-			if equalSlices(c, x) {
-				return j
-			}
-		}
-		cols = append(cols, x)
-		return len(cols) - 1
-	}
 	type layout struct{ u, v, d int }
-	lay := make([]layout, len(ests))
-	rep := Report{Alpha: alpha, Bootstrap: nBoot, Seed: opts.Seed}
-	for k, e := range ests {
-		t := e.terms(in)
-		lay[k] = layout{colOf(t.U), colOf(t.V), colOf(t.D)}
-		rep.Results = append(rep.Results, Result{Estimator: e, Name: e.Name(), Value: t.Value(),
-			Low: math.NaN(), High: math.NaN(), StdErr: math.NaN()})
+	lays := make([][]layout, len(actionDists))
+	out := make([]Report, len(actionDists))
+	for p, ad := range actionDists {
+		in := Inputs{Log: log, ActionDist: ad, EstimatedRewards: estimatedRewards}
+		if err := in.Validate(needModel); err != nil {
+			if len(actionDists) > 1 {
+				return nil, fmt.Errorf("policy %d: %w", p+1, err)
+			}
+			return nil, err
+		}
+		first := len(cols)
+		colOf := func(x []float64) int {
+			if x == nil {
+				return -1
+			}
+			for j := first; j < len(cols); j++ {
+				if equalSlices(cols[j], x) {
+					return j
+				}
+			}
+			cols = append(cols, x)
+			return len(cols) - 1
+		}
+		lay := make([]layout, len(ests))
+		rep := Report{Alpha: alpha, Bootstrap: nBoot, Seed: opts.Seed}
+		for k, e := range ests {
+			var t Terms
+			if m := dmModel(p); e.Kind == DM && m != nil {
+				u, err := m.DMTerms(ad)
+				if err != nil {
+					return nil, err
+				}
+				t = Terms{U: u}
+			} else {
+				t = e.terms(in)
+			}
+			lay[k] = layout{colOf(t.U), colOf(t.V), colOf(t.D)}
+			rep.Results = append(rep.Results, Result{Estimator: e, Name: e.Name(), Value: t.Value(),
+				Low: math.NaN(), High: math.NaN(), StdErr: math.NaN()})
+		}
+		rep.Diagnostics = diagnose(in)
+		lays[p], out[p] = lay, rep
 	}
-	rep.Diagnostics = diagnose(in)
 
 	if nBoot > 0 {
 		n := log.N()
 		sums := bootstrapSums(cols, n, nBoot, opts.Seed, workers)
 		nc := len(cols)
 		reps := make([]float64, 0, nBoot)
-		for k := range ests {
-			reps = reps[:0]
-			L := lay[k]
-			for b := 0; b < nBoot; b++ {
-				s := sums[b*nc : (b+1)*nc]
-				v := s[L.u] / float64(n)
-				if L.d >= 0 {
-					if s[L.d] == 0 {
-						continue
+		for p := range out {
+			for k := range ests {
+				reps = reps[:0]
+				L := lays[p][k]
+				for b := 0; b < nBoot; b++ {
+					s := sums[b*nc : (b+1)*nc]
+					v := s[L.u] / float64(n)
+					if L.d >= 0 {
+						if s[L.d] == 0 {
+							continue
+						}
+						v += s[L.v] / s[L.d]
 					}
-					v += s[L.v] / s[L.d]
+					reps = append(reps, v)
 				}
-				reps = append(reps, v)
-			}
-			r := &rep.Results[k]
-			r.Replicates = len(reps)
-			if len(reps) > 0 {
-				r.Low, r.High = percentileInterval(reps, alpha)
-				r.StdErr = stdDev(reps)
+				r := &out[p].Results[k]
+				r.Replicates = len(reps)
+				if len(reps) > 0 {
+					r.Low, r.High = percentileInterval(reps, alpha)
+					r.StdErr = stdDev(reps)
+				}
 			}
 		}
 	}
-	return rep, nil
+	return out, nil
 }
 
 func equalSlices(a, b []float64) bool {

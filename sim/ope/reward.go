@@ -75,6 +75,14 @@ type RewardModelOptions struct {
 	Folds int
 	// Seed fixes the random assignment of rounds to folds.
 	Seed uint64
+	// Groups, when non-nil, holds a group number ≥ 0 per round, and the
+	// prediction for round i is fitted only on rounds of i's own group
+	// (cross-fitted over Folds folds within it). With the groups being
+	// the folds a policy was cross-fitted over, q̂(x_i,·) is then
+	// independent of the data the policy scored at i learnt from, so the
+	// policy's choices cannot follow the model's own noise (see
+	// FitRewardModelDetail).
+	Groups []int
 }
 
 // FitRewardModel fits q̂(x,a), the expected reward of action a in context
@@ -93,6 +101,43 @@ type RewardModelOptions struct {
 // round of some action, a per-action ridge predicts the training folds'
 // mean reward for it (and the tabular model uses that mean as μ_a).
 func FitRewardModel(X *mat.Dense, actions []int, rewards []float64, K int, opts RewardModelOptions) ([]float64, error) {
+	m, err := FitRewardModelDetail(X, actions, rewards, K, opts)
+	if err != nil {
+		return nil, err
+	}
+	return m.Q, nil
+}
+
+// RewardModel is a fitted cross-fitted reward model: its predictions Q
+// (what FitRewardModel returns) and the per-fold fits, which DMTerms
+// needs to account for the model's own estimation error.
+type RewardModel struct {
+	// Q holds q̂(x_i,a) for every round i and action a (n×K row-major).
+	Q []float64
+	// K is the number of actions.
+	K int
+
+	kind    RewardModelKind
+	X       *mat.Dense
+	actions []int
+	rewards []float64
+	fold    []int   // combined fold of each round
+	train   [][]int // train[f]: the folds fold f's model is fitted on
+	// ridge: per (fold, model) factorised system and coefficients.
+	pooled bool
+	chol   []*mat.Cholesky
+	betas  [][]float64 // [f*K+a]
+	// tabular
+	cell       []int
+	nCells     int
+	shrink     float64
+	trN, trS   []float64 // training counts and sums per (fold, cell, action)
+	trNA, trMu []float64 // training counts and μ_a per (fold, action)
+}
+
+// FitRewardModelDetail is FitRewardModel returning the fitted model (see
+// RewardModel); its Q is FitRewardModel's result.
+func FitRewardModelDetail(X *mat.Dense, actions []int, rewards []float64, K int, opts RewardModelOptions) (*RewardModel, error) {
 	n := len(actions)
 	if X == nil {
 		return nil, fmt.Errorf("ope: no context features given; encode the ctx_* columns with Encode")
@@ -122,6 +167,33 @@ func FitRewardModel(X *mat.Dense, actions []int, rewards []float64, K int, opts 
 		return nil, fmt.Errorf("ope: %d cross-fitting folds for %d rounds; use between 1 and the number of rounds (3 is usual)", folds, n)
 	}
 	fold := assignFolds(n, folds, opts.Seed)
+	nf := folds
+	if opts.Groups != nil {
+		if len(opts.Groups) != n {
+			return nil, fmt.Errorf("ope: %d groups for %d logged rounds; give one group per round", len(opts.Groups), n)
+		}
+		groups := 0
+		for i, g := range opts.Groups {
+			if g < 0 {
+				return nil, fmt.Errorf("ope: round %d has group %d; groups are numbered from 0", i, g)
+			}
+			groups = max(groups, g+1)
+			fold[i] += g * folds
+		}
+		nf = groups * folds
+	}
+	// train[f]: the folds of the same group other than f (f itself when
+	// there is one fold per group).
+	train := make([][]int, nf)
+	for f := range train {
+		g0 := f / folds * folds
+		for h := g0; h < g0+folds; h++ {
+			if h != f || folds == 1 {
+				train[f] = append(train[f], h)
+			}
+		}
+	}
+	m := &RewardModel{K: K, kind: opts.Kind, X: X, actions: actions, rewards: rewards, fold: fold, train: train}
 	switch opts.Kind {
 	case RidgePerAction, RidgePooled:
 		alpha := opts.Alpha
@@ -131,16 +203,20 @@ func FitRewardModel(X *mat.Dense, actions []int, rewards []float64, K int, opts 
 		if alpha < 0 || math.IsNaN(alpha) {
 			return nil, fmt.Errorf("ope: ridge penalty %v must be positive", alpha)
 		}
-		return fitRidge(X, actions, rewards, K, fold, folds, alpha, opts.Kind == RidgePooled)
+		if err := m.fitRidge(alpha, opts.Kind == RidgePooled); err != nil {
+			return nil, err
+		}
+		return m, nil
 	case Tabular:
-		m := opts.Shrinkage
-		if m == 0 {
-			m = DefaultShrinkage
+		sh := opts.Shrinkage
+		if sh == 0 {
+			sh = DefaultShrinkage
 		}
-		if m < 0 {
-			m = 0
+		if sh < 0 {
+			sh = 0
 		}
-		return fitTabular(X, actions, rewards, K, fold, folds, m), nil
+		m.fitTabular(sh)
+		return m, nil
 	}
 	return nil, fmt.Errorf("ope: unknown reward model kind %d; choose ridge, ridge-pooled or tabular", int(opts.Kind))
 }
@@ -196,8 +272,9 @@ func (s *gram) addFrom(o *gram) {
 	s.counts += o.counts
 }
 
-// solve returns β = (G + αI₀)⁻¹ h, I₀ the identity without its (0,0) entry.
-func (s *gram) solve(alpha float64) ([]float64, error) {
+// solve returns β = (G + αI₀)⁻¹ h, I₀ the identity without its (0,0) entry,
+// and the Cholesky factors of G + αI₀.
+func (s *gram) solve(alpha float64) ([]float64, *mat.Cholesky, error) {
 	p := s.p
 	a := mat.NewSymDense(p, nil)
 	for j := 0; j < p; j++ {
@@ -209,85 +286,99 @@ func (s *gram) solve(alpha float64) ([]float64, error) {
 			a.SetSym(j, k, v)
 		}
 	}
-	var ch mat.Cholesky
+	ch := new(mat.Cholesky)
 	if ok := ch.Factorize(a); !ok {
-		return nil, fmt.Errorf("ope: the ridge system is singular; increase the ridge penalty Alpha or drop constant features")
+		return nil, nil, fmt.Errorf("ope: the ridge system is singular; increase the ridge penalty Alpha or drop constant features")
 	}
 	beta := mat.NewVecDense(p, nil)
 	if err := ch.SolveVecTo(beta, mat.NewVecDense(p, append([]float64(nil), s.h...))); err != nil {
-		return nil, fmt.Errorf("ope: solving the ridge system: %v; increase the ridge penalty Alpha", err)
+		return nil, nil, fmt.Errorf("ope: solving the ridge system: %v; increase the ridge penalty Alpha", err)
 	}
-	return beta.RawVector().Data, nil
+	return beta.RawVector().Data, ch, nil
 }
 
-func fitRidge(X *mat.Dense, actions []int, rewards []float64, K int, fold []int, folds int, alpha float64, pooled bool) ([]float64, error) {
+// design writes z(x_i, a) into z: [1, x_i] for a per-action model,
+// [1, x_i, onehot(a)] (action 0 the baseline) for the pooled one.
+func (m *RewardModel) design(z []float64, i, a int) []float64 {
+	_, d := m.X.Dims()
+	z[0] = 1
+	copy(z[1:1+d], m.X.RawRowView(i))
+	if m.pooled {
+		clear(z[1+d:])
+		if a > 0 {
+			z[d+a] = 1
+		}
+	}
+	return z
+}
+
+// models is the number of separate ridge systems per fold.
+func (m *RewardModel) models() int {
+	if m.pooled {
+		return 1
+	}
+	return m.K
+}
+
+// modelOf is the ridge system that predicts action a.
+func (m *RewardModel) modelOf(a int) int {
+	if m.pooled {
+		return 0
+	}
+	return a
+}
+
+func (m *RewardModel) fitRidge(alpha float64, pooled bool) error {
+	X, actions, rewards, K, fold, folds := m.X, m.actions, m.rewards, m.K, m.fold, len(m.train)
+	m.pooled = pooled
 	n, d := X.Dims()
 	p := 1 + d
-	models := K // one Gram per action
 	if pooled {
 		p += K - 1
-		models = 1
 	}
+	models := m.models()
 	// Per (fold, model) sufficient statistics; the training statistics of
-	// fold f are the sums over the other folds.
+	// fold f are the sums over its training folds.
 	part := make([]*gram, folds*models)
 	for j := range part {
 		part[j] = newGram(p)
 	}
 	z := make([]float64, p)
-	design := func(i, a int) []float64 {
-		z[0] = 1
-		copy(z[1:1+d], X.RawRowView(i))
-		if pooled {
-			clear(z[1+d:])
-			if a > 0 {
-				z[d+a] = 1
-			}
-		}
-		return z
-	}
 	for i, a := range actions {
-		m := a
-		if pooled {
-			m = 0
-		}
-		part[fold[i]*models+m].add(design(i, a), rewards[i])
+		part[fold[i]*models+m.modelOf(a)].add(m.design(z, i, a), rewards[i])
 	}
 	// betas[f*K+a] is the coefficient vector predicting action a for fold f
 	// (nil: use the training mean means[f]).
 	betas := make([][]float64, folds*K)
+	m.chol = make([]*mat.Cholesky, folds*models)
 	means := make([]float64, folds)
 	for f := 0; f < folds; f++ {
 		var total float64
 		var count int
 		train := make([]*gram, models)
-		for m := range train {
-			train[m] = newGram(p)
-			for g := 0; g < folds; g++ {
-				if g != f || folds == 1 {
-					train[m].addFrom(part[g*models+m])
-				}
+		for md := range train {
+			train[md] = newGram(p)
+			for _, g := range m.train[f] {
+				train[md].addFrom(part[g*models+md])
 			}
-			total += train[m].rs
-			count += train[m].counts
+			total += train[md].rs
+			count += train[md].counts
 		}
 		if count > 0 {
 			means[f] = total / float64(count)
 		}
 		for a := 0; a < K; a++ {
-			m := a
-			if pooled {
-				m = 0
-			}
-			if train[m].counts == 0 {
+			md := m.modelOf(a)
+			if train[md].counts == 0 {
 				continue
 			}
 			if !pooled || a == 0 {
-				beta, err := train[m].solve(alpha)
+				beta, ch, err := train[md].solve(alpha)
 				if err != nil {
-					return nil, err
+					return err
 				}
 				betas[f*K+a] = beta
+				m.chol[f*models+md] = ch
 			} else {
 				betas[f*K+a] = betas[f*K]
 			}
@@ -312,7 +403,8 @@ func fitRidge(X *mat.Dense, actions []int, rewards []float64, K int, fold []int,
 			q[i*K+a] = v
 		}
 	}
-	return q, nil
+	m.betas, m.Q = betas, q
+	return nil
 }
 
 // cellIDs numbers the distinct rows of X in order of first appearance.
@@ -338,7 +430,8 @@ func cellIDs(X *mat.Dense) ([]int, int) {
 	return ids, len(seen)
 }
 
-func fitTabular(X *mat.Dense, actions []int, rewards []float64, K int, fold []int, folds int, m float64) []float64 {
+func (m *RewardModel) fitTabular(sh float64) {
+	X, actions, rewards, K, fold, folds := m.X, m.actions, m.rewards, m.K, m.fold, len(m.train)
 	n := len(actions)
 	cell, nCells := cellIDs(X)
 	// Sums and counts per (fold, cell, action) and per (fold, action).
@@ -353,33 +446,38 @@ func fitTabular(X *mat.Dense, actions []int, rewards []float64, K int, fold []in
 		SA[f*K+a] += rewards[i]
 		NA[f*K+a]++
 	}
-	trainSum := func(x []float64, stride, off, f int) float64 {
-		s := 0.0
-		for g := 0; g < folds; g++ {
-			if g != f || folds == 1 {
-				s += x[g*stride+off]
+	// Training sums per fold: the sums over its training folds.
+	trainOf := func(x []float64, stride int) []float64 {
+		out := make([]float64, folds*stride)
+		for f := 0; f < folds; f++ {
+			dst := out[f*stride : (f+1)*stride]
+			for _, g := range m.train[f] {
+				for j, v := range x[g*stride : (g+1)*stride] {
+					dst[j] += v
+				}
 			}
 		}
-		return s
+		return out
 	}
+	trS, trN := trainOf(S, nCells*K), trainOf(N, nCells*K)
+	trSA, trNA := trainOf(SA, K), trainOf(NA, K)
 	// Per held-out fold: action means μ_a on the training folds, falling
 	// back to the overall training mean for an action never logged there.
 	mu := make([]float64, folds*K)
 	for f := 0; f < folds; f++ {
 		var tot, cnt float64
 		for a := 0; a < K; a++ {
-			tot += trainSum(SA, K, a, f)
-			cnt += trainSum(NA, K, a, f)
+			tot += trSA[f*K+a]
+			cnt += trNA[f*K+a]
 		}
 		overall := 0.0
 		if cnt > 0 {
 			overall = tot / cnt
 		}
 		for a := 0; a < K; a++ {
-			s, c := trainSum(SA, K, a, f), trainSum(NA, K, a, f)
 			mu[f*K+a] = overall
-			if c > 0 {
-				mu[f*K+a] = s / c
+			if c := trNA[f*K+a]; c > 0 {
+				mu[f*K+a] = trSA[f*K+a] / c
 			}
 		}
 	}
@@ -387,14 +485,15 @@ func fitTabular(X *mat.Dense, actions []int, rewards []float64, K int, fold []in
 	for i := 0; i < n; i++ {
 		f := fold[i]
 		for a := 0; a < K; a++ {
-			off := cell[i]*K + a
-			s, c := trainSum(S, nCells*K, off, f), trainSum(N, nCells*K, off, f)
-			if c+m == 0 {
+			off := (f*nCells+cell[i])*K + a
+			s, c := trS[off], trN[off]
+			if c+sh == 0 {
 				q[i*K+a] = mu[f*K+a]
 				continue
 			}
-			q[i*K+a] = (s + m*mu[f*K+a]) / (c + m)
+			q[i*K+a] = (s + sh*mu[f*K+a]) / (c + sh)
 		}
 	}
-	return q
+	m.Q, m.cell, m.nCells, m.shrink = q, cell, nCells, sh
+	m.trS, m.trN, m.trNA, m.trMu = trS, trN, trNA, mu
 }

@@ -60,7 +60,13 @@ type Arbitration struct {
 	Fallback   int
 	// Rules are the contact rules checked per candidate (nil: none).
 	Rules *ContactRules
+
+	fitted bool // some propensity was fitted on the decision log
 }
+
+// LearnsFromLog reports whether some candidate's propensity was fitted on
+// the decision log (`propensity: fitted`).
+func (a *Arbitration) LearnsFromLog() bool { return a.fitted }
 
 func (a *Arbitration) Name() string { return a.Label }
 
@@ -177,6 +183,7 @@ func buildArbitration(s *Spec, actions *Actions, ctx *Context) (Policy, error) {
 		case !prop.set:
 			return nil, fmt.Errorf("candidate %d (%s) has no propensity: give a number, a table by a feature, or `fitted`", i+1, cs.Action)
 		case prop.Fitted:
+			a.fitted = true
 			if fitted == nil {
 				if fitted, err = FitConversion(actions, ctx); err != nil {
 					return nil, fmt.Errorf("candidate %d (%s) propensity: %w", i+1, cs.Action, err)

@@ -64,7 +64,7 @@ func WarmStart(l weightedLearner, ctx *Context, ipw bool) error {
 			norm[a] = cnt[a] / s
 		}
 	}
-	return ctx.Each(func(d *Logged) error {
+	err := ctx.Each(func(d *Logged) error {
 		w := 1.0
 		if ipw {
 			w = norm[d.Action] / d.Propensity
@@ -72,7 +72,20 @@ func WarmStart(l weightedLearner, ctx *Context, ipw bool) error {
 		l.UpdateWeighted(d.State, d.Action, d.Reward, w)
 		return nil
 	})
+	if m, ok := l.(interface{ markWarm() }); ok && err == nil {
+		m.markWarm()
+	}
+	return err
 }
+
+// warmed records that a learner was warm-started on a decision log.
+type warmed struct{ warm bool }
+
+func (w *warmed) markWarm() { w.warm = true }
+
+// LearnsFromLog reports whether the learner was warm-started on a
+// decision log (WarmStart).
+func (w *warmed) LearnsFromLog() bool { return w.warm }
 
 // allowedMask writes into mask whether the rules allow each action in s.
 func allowedMask(actions *Actions, rules *ContactRules, s *State, mask []bool) {
@@ -116,6 +129,7 @@ func (a *armStats) add(r, w float64) { a.W += w; a.S += w * r; a.Q += w * r * r 
 //
 //	π(a|s) = ε/K_s + (1 − ε)·1{a = argmax_{b allowed} μ̂(cell(s), b)}   for the K_s allowed a.
 type EpsilonGreedy struct {
+	warmed
 	Label   string
 	Actions *Actions
 	Rules   *ContactRules
@@ -221,6 +235,7 @@ const DefaultThompsonDraws = 2000
 // had, so the same state and history give the same probabilities). The
 // estimate is cached per cell until the cell's next update.
 type Thompson struct {
+	warmed
 	Label   string
 	Actions *Actions
 	Rules   *ContactRules
@@ -356,6 +371,7 @@ func (t *Thompson) UpdateWeighted(s *State, a int, reward, w float64) {
 // listed as numeric is 0/1, a missing one 0. A_a⁻¹ is kept up to date by
 // the Sherman–Morrison formula. Probs is one-hot on the chosen action.
 type LinUCB struct {
+	warmed
 	Label   string
 	Actions *Actions
 	Rules   *ContactRules

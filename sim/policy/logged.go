@@ -113,6 +113,9 @@ func buildLogged(s *Spec, actions *Actions, ctx *Context) (Policy, error) {
 
 func (p *LoggedPolicy) Name() string { return p.Label }
 
+// LearnsFromLog is true: the logged policy is estimated from the log.
+func (p *LoggedPolicy) LearnsFromLog() bool { return true }
+
 // Probs writes the logging policy's distribution (see LoggedPolicy).
 func (p *LoggedPolicy) Probs(s *State, out []float64) {
 	var buf [128]byte

@@ -196,3 +196,29 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(ks)
 	return ks
 }
+
+// LearnsFromLog reports whether p's choices depend on the decision log it
+// was built with (Context.Each): an arbitration with a `fitted`
+// propensity, a warm-started learner, the logged policy, or a policy of a
+// registered kind that says so through a LearnsFromLog() bool method.
+// Decision tables, static, single, uniform and do-nothing policies and
+// learners without a warm start do not. A policy of an unknown type is
+// taken to learn from the log (the cautious answer). Contact rules
+// (Constrained) and renaming are looked through.
+func LearnsFromLog(p Policy) bool {
+	for {
+		switch q := p.(type) {
+		case *Constrained:
+			p = q.Policy
+			continue
+		case named:
+			p = q.Policy
+			continue
+		case interface{ LearnsFromLog() bool }:
+			return q.LearnsFromLog()
+		case *Table, Nothing, Uniform, Single, *Static, *Nothing, *Uniform, *Single:
+			return false
+		}
+		return true
+	}
+}
