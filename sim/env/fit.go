@@ -224,12 +224,17 @@ func Fit(l *decisionlog.Log, opt FitOptions) (*Env, error) {
 		if d.converted {
 			cv = 1
 		}
-		cell[c][d.action].sw += w
-		cell[c][d.action].swc += w * cv
+		// At cart_abandon the rate is value-weighted (see Fit).
+		vw := 1.0
+		if d.trig == TrigCart && d.cart > 0 {
+			vw = d.cart
+		}
+		cell[c][d.action].sw += w * vw
+		cell[c][d.action].swc += w * vw * cv
 		cell[c][d.action].swr += w * d.revenue
 		cell[c][d.action].n++
-		trig[d.trig][d.action].sw += w
-		trig[d.trig][d.action].swc += w * cv
+		trig[d.trig][d.action].sw += w * vw
+		trig[d.trig][d.action].swc += w * vw * cv
 		trig[d.trig][d.action].swr += w * d.revenue
 		trig[d.trig][d.action].n++
 		if chans[d.action] >= 0 {
@@ -280,8 +285,9 @@ func Fit(l *decisionlog.Log, opt FitOptions) (*Env, error) {
 					if t == TrigLapse {
 						// Mean order value of the conversions after each
 						// action: Σ w·rev / Σ w·conv, shrunk to the
-						// trigger's for the action (itself shrunk to the
-						// trigger's over all actions) with 3 pseudo-conversions.
+						// trigger's for the action with 3 pseudo-conversions
+						// (the trigger's over all actions when the action
+						// has no conversion).
 						resp.LapseValue = make([]float64, K)
 						all := [2]float64{}
 						for a := 0; a < K; a++ {
@@ -294,8 +300,13 @@ func Fit(l *decisionlog.Log, opt FitOptions) (*Env, error) {
 								prior = all[0] / all[1]
 							}
 							if x := trig[t][a]; x.swc > 0 {
-								nc := x.swc / x.sw * x.n
-								prior = (nc*(x.swr/x.swc) + 3*prior) / (nc + 3)
+								// Not shrunk to the other actions' value:
+								// which customers an action converts
+								// decides its order value (a call converts
+								// high-value customers), so pooling across
+								// actions biases it; its noise is in the
+								// refit spread.
+								prior = x.swr / x.swc
 							}
 							x := cell[c][a]
 							v := prior
