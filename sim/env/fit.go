@@ -110,11 +110,15 @@ type decision struct {
 //     unconverted decisions with action a, Rate[a] = mean(1 − (r_i +
 //     Fixed[a])/cart_i) over converted cart_abandon decisions (whose revenue
 //     is the cart value); revenue_i = (r_i + Fixed[a])/(1 − Rate[a]);
-//   - conversion per response cell (group × trigger × recency band × cart
-//     band) and action by the self-normalised IPW mean over the cell's
-//     decisions that took the action, shrunk towards the trigger's rate:
-//     p̂(c,a) = (n·p̄_IPW(c,a) + m·p̄_IPW(τ,a)) / (n + m); Base = p̂(c, none),
-//     Uplift = (p̂(c,a) − Base)/E_log[f^k];
+//   - conversion per response cell (customer group × trigger × the
+//     customer's recency band × cart band; the group and recency band are
+//     fixed per customer, see customerGroups) and action by the
+//     self-normalised IPW mean over the cell's decisions that took the
+//     action, value-weighted at cart_abandon (weight cart/propensity, so
+//     that p̂·cart predicts the cell's revenue without bias when who
+//     converts correlates with the cart's value), shrunk towards the
+//     trigger's rate: p̂(c,a) = (n·p̄_IPW(c,a) + m·p̄_IPW(τ,a)) / (n + m);
+//     Base = p̂(c, none), Uplift = (p̂(c,a) − Base)/E_log[f^k];
 //   - fatigue f: the ratio of the contact uplift (contact versus none,
 //     IPW) at decisions with an engine contact in the window to that at
 //     decisions without, bounded to [FatigueMin, 1]; DefaultFatigue when
@@ -124,11 +128,10 @@ type decision struct {
 //     contacted on it, minus that share after any action that did not
 //     (randomisation makes the difference the effect of the contact), at
 //     least 0;
-//   - order values: per customer a typical cart value, exp of the mean
-//     log cart over its own carts shrunk towards the mean over all carts
-//     (2 pseudo-carts); carts are log-normal around it with the pooled
-//     within-customer log-sd; a lapse order's log-mean is the typical
-//     cart's plus the group's (lapse − cart) difference of log-means, its
+//   - order values: carts are log-normal per customer with the
+//     hierarchical model of cartModel (each customer's posterior
+//     predictive); a lapse order's log-mean is the customer's cart
+//     log-mean plus the group's (lapse − cart) difference of log-means, its
 //     log-sd the group's, shrunk to all lapse orders (5 pseudo-orders);
 //     lapse decisions fall in the cart band of the customer's typical
 //     cart; and a lapse conversion after action a is valued at the cell's
