@@ -140,6 +140,8 @@ func TestChart(t *testing.T) {
 		{"policies", []string{"--in", filepath.Join(fx.sim, "comparison.json"), "--measure", "ope"}, []string{"svg"},
 			"Policy comparison: off-policy value per decision (DR estimator)",
 			[]string{"675 logged decisions"}},
+		{"policies", []string{"--in", fx.sim, "--measure", "net,uplift", "--title", "Q3 candidates & the holdout"}, []string{"svg"},
+			"Q3 candidates & the holdout", []string{"sim/comparison.json · 259 customers"}},
 		{"policies", []string{"--in", filepath.Join(fx.dir, "estimates.csv")}, []string{"svg"},
 			"Policy comparison", []string{"estimates.csv · 2 policies"}},
 		{"learning", []string{"--in", fx.sim, "--series", "epsilon-greedy,do nothing"}, []string{"svg"},
