@@ -450,6 +450,9 @@ func (l *Log) Folds(k int, seed uint64) []int {
 // decision_id, trigger, converted, revenue and cost. Rows the reader
 // rejects are counted in Rejected (the first few messages kept), not
 // fatal.
+//
+// The file is parsed on one goroutine while the decisions are added on
+// another, in batches, in file order.
 func ReadCSV(path string, actions *policy.Actions) (*Log, error) {
 	r, _, err := ingest.Open(path, ingest.Options{Kind: ingest.KindDecisions})
 	if err != nil {
@@ -458,30 +461,82 @@ func ReadCSV(path string, actions *policy.Actions) (*Log, error) {
 	if c, ok := r.(io.Closer); ok {
 		defer c.Close()
 	}
-	l := New(actions)
-	for {
-		rec, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var re *ingest.RowError
-		if errors.As(err, &re) {
-			l.Rejected++
-			if len(l.FirstRejects) < 5 {
-				l.FirstRejects = append(l.FirstRejects, re.Error())
+	type item struct {
+		rec ingest.Record
+		err error
+	}
+	const batch = 512
+	batches := make(chan []item, 8)
+	free := make(chan []item, 10)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(batches)
+		for {
+			var b []item
+			select {
+			case b = <-free:
+				b = b[:0]
+			default:
+				b = make([]item, 0, batch)
 			}
-			continue
+			end := false
+			for len(b) < batch {
+				rec, err := r.Next()
+				if errors.Is(err, io.EOF) {
+					end = true
+					break
+				}
+				b = append(b, item{rec, err})
+				var re *ingest.RowError
+				if err != nil && !errors.As(err, &re) {
+					end = true
+					break
+				}
+			}
+			select {
+			case batches <- b:
+			case <-stop:
+				return
+			}
+			if end {
+				return
+			}
 		}
-		if err != nil {
-			return nil, err
+	}()
+	defer func() {
+		close(stop)
+		<-done
+	}()
+	l := New(actions)
+	for b := range batches {
+		for k := range b {
+			rec, err := b[k].rec, b[k].err
+			var re *ingest.RowError
+			if errors.As(err, &re) {
+				l.Rejected++
+				if len(l.FirstRejects) < 5 {
+					l.FirstRejects = append(l.FirstRejects, re.Error())
+				}
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			d := rec.Decision
+			cust := ""
+			if len(rec.IDs) > 0 {
+				cust = string(rec.IDs[0].Type) + ":" + rec.IDs[0].Value
+			}
+			if err := l.Add(rec.DedupKey, cust, rec.Time, d.Trigger, d.Context, d.Action, d.Propensity, d.Reward, d.Converted); err != nil {
+				return nil, fmt.Errorf("%s:%d: %w", path, rec.Line, err)
+			}
 		}
-		d := rec.Decision
-		cust := ""
-		if len(rec.IDs) > 0 {
-			cust = string(rec.IDs[0].Type) + ":" + rec.IDs[0].Value
-		}
-		if err := l.Add(rec.DedupKey, cust, rec.Time, d.Trigger, d.Context, d.Action, d.Propensity, d.Reward, d.Converted); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, rec.Line, err)
+		clear(b)
+		select {
+		case free <- b:
+		default:
 		}
 	}
 	return l, l.Finish()

@@ -127,25 +127,93 @@ func (m *RewardModel) ridgeInfluence(pi []float64) ([]float64, error) {
 		v[k] = dst.RawVector().Data
 	}
 	used := m.usedBy()
+	if err := m.ridgeResiduals(used); err != nil {
+		return nil, err
+	}
 	g := make([]float64, n)
 	for j, a := range m.actions {
 		zj := m.design(z, j, a)
-		r := m.rewards[j]
 		md := m.modelOf(a)
-		for _, f := range used[m.fold[j]] {
-			vf, beta := v[f*models+md], m.betas[f*K+a]
-			if vf == nil || beta == nil {
+		for k, f := range used[m.fold[j]] {
+			vf := v[f*models+md]
+			if vf == nil || m.betas[f*K+a] == nil {
 				continue
 			}
-			var pred, dot float64
-			for k, zk := range zj {
-				pred += beta[k] * zk
-				dot += vf[k] * zk
+			dot := 0.0
+			for c, zc := range zj {
+				dot += vf[c] * zc
 			}
-			g[j] += dot * (r - pred)
+			g[j] += dot * m.loo[j*m.maxUsed+k]
 		}
 	}
 	return g, nil
+}
+
+// ridgeResiduals computes once, for every round j and every fold f whose
+// model was fitted on it, the leave-one-out residual
+//
+//	(r_j − q̂_f(x_j,a_j)) / (1 − h_j),  h_j = z_jᵀ (Z_fᵀZ_f + αI₀)⁻¹ z_j,
+//
+// exact for least squares (for ridge, with the penalty held fixed).
+func (m *RewardModel) ridgeResiduals(used [][]int) error {
+	m.looOnce.Do(func() {
+		n, K := len(m.actions), m.K
+		_, d := m.X.Dims()
+		p := 1 + d
+		if m.pooled {
+			p += K - 1
+		}
+		models := m.models()
+		inv := make([]*mat.SymDense, len(m.chol))
+		for k, ch := range m.chol {
+			if ch == nil {
+				continue
+			}
+			inv[k] = mat.NewSymDense(p, nil)
+			if err := ch.InverseTo(inv[k]); err != nil {
+				m.looErr = fmt.Errorf("ope: the DM variance's ridge system: %v; increase the ridge penalty Alpha", err)
+				return
+			}
+		}
+		for _, u := range used {
+			m.maxUsed = max(m.maxUsed, len(u))
+		}
+		m.loo = make([]float64, n*m.maxUsed)
+		z := make([]float64, p)
+		nz := make([]int, 0, p)
+		for j, a := range m.actions {
+			zj := m.design(z, j, a)
+			nz = nz[:0]
+			for c, zc := range zj {
+				if zc != 0 {
+					nz = append(nz, c)
+				}
+			}
+			md := m.modelOf(a)
+			for k, f := range used[m.fold[j]] {
+				beta, ai := m.betas[f*K+a], inv[f*models+md]
+				if beta == nil || ai == nil {
+					continue
+				}
+				pred, h := 0.0, 0.0
+				raw := ai.RawSymmetric()
+				for _, c := range nz {
+					pred += beta[c] * zj[c]
+					for _, e := range nz {
+						// upper triangle of the symmetric inverse
+						r, col := min(c, e), max(c, e)
+						h += zj[c] * zj[e] * raw.Data[r*raw.Stride+col]
+					}
+				}
+				res := m.rewards[j] - pred
+				if h < 1 {
+					res /= 1 - h
+				}
+				m.loo[j*m.maxUsed+k] = res
+			}
+		}
+	})
+	return m.looErr
 }
 
 func (m *RewardModel) tabularInfluence(pi []float64) []float64 {
@@ -184,8 +252,15 @@ func (m *RewardModel) tabularInfluence(pi []float64) []float64 {
 			off := (f*nc+c)*K + a
 			mu := m.trMu[f*K+a]
 			if den := m.trN[off] + sh; den > 0 {
+				// leave-one-out residual: q̂ without round j is
+				// q̂ − (r − q̂)/(den − 1), so r minus it is
+				// (r − q̂)·den/(den − 1).
 				q := (m.trS[off] + sh*mu) / den
-				g[j] += M[off] * (r - q) / den
+				res := r - q
+				if den > 1 {
+					res *= den / (den - 1)
+				}
+				g[j] += M[off] * res / den
 			}
 			if na := m.trNA[f*K+a]; na > 0 {
 				g[j] += T[f*K+a] * (r - mu) / na

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -133,6 +134,11 @@ type RewardModel struct {
 	shrink     float64
 	trN, trS   []float64 // training counts and sums per (fold, cell, action)
 	trNA, trMu []float64 // training counts and μ_a per (fold, action)
+	// leave-one-out residuals of the ridge fits (see ridgeResiduals).
+	looOnce sync.Once
+	loo     []float64
+	maxUsed int
+	looErr  error
 }
 
 // FitRewardModelDetail is FitRewardModel returning the fitted model (see

@@ -219,26 +219,41 @@ func FitConversion(actions *Actions, ctx *Context) (map[string]float64, error) {
 	if !ctx.HasLog() {
 		return nil, fmt.Errorf("`fitted` is estimated from a decision log: evaluate with `workbench ope` (which reads the log), or give a number")
 	}
-	num, den := map[string]float64{}, map[string]float64{}
+	// Sums per (trigger, action) and per action (all triggers), keyed
+	// without building a string per decision.
+	type key struct {
+		trigger string
+		action  int
+	}
+	num, den := map[key]float64{}, map[key]float64{}
+	k := len(actions.Names)
+	allNum, allDen := make([]float64, k), make([]float64, k)
+	seen := make([]bool, k)
 	err := ctx.Each(func(d *Logged) error {
-		name := actions.Names[d.Action]
 		w := 1 / d.Propensity
 		c := 0.0
 		if d.Converted {
 			c = w
 		}
-		for _, k := range []string{d.State.Get("trigger").Str + "\x00" + name, "\x00" + name} {
-			num[k] += c
-			den[k] += w
-		}
+		kk := key{d.State.Get("trigger").Str, d.Action}
+		num[kk] += c
+		den[kk] += w
+		allNum[d.Action] += c
+		allDen[d.Action] += w
+		seen[d.Action] = true
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]float64, len(num))
-	for k, d := range den {
-		out[k] = num[k] / d
+	out := make(map[string]float64, len(num)+k)
+	for kk, d := range den {
+		out[kk.trigger+"\x00"+actions.Names[kk.action]] = num[kk] / d
+	}
+	for a, name := range actions.Names {
+		if seen[a] {
+			out["\x00"+name] = allNum[a] / allDen[a]
+		}
 	}
 	return out, nil
 }
