@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -62,8 +63,8 @@ func (t *Table) Write(w io.Writer, f string) error {
 	return CheckFormat(f)
 }
 
-// Text renders one cell as text: floats with up to 4 decimals without
-// trailing zeros, nil as empty.
+// Text renders one cell as text at full precision (the form CSV uses):
+// floats in the shortest form that reads back exactly, nil as empty.
 func Text(v any) string {
 	switch x := v.(type) {
 	case nil:
@@ -78,6 +79,35 @@ func Text(v any) string {
 		return x.String()
 	}
 	return fmt.Sprint(v)
+}
+
+// Display renders one cell for a reader (the aligned text table): floats
+// rounded to 4 decimals without trailing zeros (very large or very small
+// magnitudes in exponent form), everything else as Text.
+func Display(v any) string {
+	var x float64
+	switch f := v.(type) {
+	case float64:
+		x = f
+	case float32:
+		x = float64(f)
+	default:
+		return Text(v)
+	}
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	if a := math.Abs(x); a != 0 && (a >= 1e15 || a < 5e-5) {
+		return strconv.FormatFloat(x, 'g', 4, 64)
+	}
+	s := strconv.FormatFloat(x, 'f', 4, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	if s == "-0" {
+		s = "0"
+	}
+	return s
 }
 
 func numeric(v any) bool {
@@ -104,7 +134,7 @@ func (t *Table) WriteText(w io.Writer) error {
 	for r, row := range t.Rows {
 		cells[r] = make([]string, n)
 		for i, v := range row {
-			s := strings.ReplaceAll(Text(v), "\n", " ")
+			s := strings.ReplaceAll(Display(v), "\n", " ")
 			cells[r][i] = s
 			width[i] = max(width[i], utf8.RuneCountInString(s))
 			if t.Right == nil && numeric(v) {

@@ -62,3 +62,32 @@ func ExampleTable_WriteText() {
 	// web        1520
 	// email        87
 }
+
+func TestDisplayRoundsFloatsForReaders(t *testing.T) {
+	cases := []struct {
+		v    any
+		want string
+	}{
+		{0.3183266086217881, "0.3183"},
+		{11.129886924616411, "11.1299"},
+		{2.0, "2"},
+		{0.000000000000004884981308350689, "4.885e-15"},
+		{-0.00001, "-1e-05"},
+		{-0.00004, "-4e-05"},
+		{float32(1.5), "1.5"},
+		{1e16, "1e+16"},
+		{0.0, "0"},
+		{-0.00000, "0"},
+		{"text", "text"},
+		{42, "42"},
+	}
+	for _, c := range cases {
+		if got := Display(c.v); got != c.want {
+			t.Errorf("Display(%v) = %q, want %q", c.v, got, c.want)
+		}
+	}
+	// CSV keeps full precision.
+	if got := Text(0.3183266086217881); got != "0.3183266086217881" {
+		t.Errorf("Text kept %q, want full precision", got)
+	}
+}
