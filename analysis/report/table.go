@@ -82,8 +82,9 @@ func Text(v any) string {
 }
 
 // Display renders one cell for a reader (the aligned text table): floats
-// rounded to 4 decimals without trailing zeros (very large or very small
-// magnitudes in exponent form), everything else as Text.
+// rounded to 4 decimals without trailing zeros (so a rounding residue such
+// as 2e-16 reads 0; magnitudes from 1e15 up in exponent form), everything
+// else as Text.
 func Display(v any) string {
 	var x float64
 	switch f := v.(type) {
@@ -97,7 +98,7 @@ func Display(v any) string {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	}
-	if a := math.Abs(x); a != 0 && (a >= 1e15 || a < 5e-5) {
+	if math.Abs(x) >= 1e15 {
 		return strconv.FormatFloat(x, 'g', 4, 64)
 	}
 	s := strconv.FormatFloat(x, 'f', 4, 64)
