@@ -114,13 +114,15 @@ func fileBuilder(t testing.TB, path string) decisionlog.BuildFunc {
 // Policies are cross-fitted over 5 folds of customers (the default), and
 // the truth is that of the same cross-fitted policies.
 //
-// Claim: for each of IPW, SNIPW, DR, SNDR and Switch-DR, pooled over the
-// policies, the interval contains the truth in at least 85% of the
-// (policy, sample) pairs — 17 of 20 per policy on average — and for every
-// single policy in at least 15 of 20 (a floor against one policy failing
-// badly; 16 of 20 happens by chance for one of a dozen policies). DM is
-// reported but not asserted: its bootstrap holds the fitted reward model
-// fixed, so its interval leaves out the model's own error and undercovers.
+// Claim: for each estimator — DM, IPW, SNIPW, DR, SNDR and Switch-DR —
+// pooled over the policies, the interval contains the truth in at least
+// 85% of the (policy, sample) pairs — 17 of 20 per policy on average — and
+// for every single policy in at least 15 of 20 (a floor against one policy
+// failing badly; 16 of 20 happens by chance for one of a dozen policies).
+// DM is held to the same claim because its interval includes the reward
+// model's estimation error (ope.RewardModel.DMTerms) and learners' DM uses
+// a model fitted within their own policy fold (see Evaluate); with the
+// model held fixed it covered in 18% of the pairs.
 func TestCoverageOnSampleTruth(t *testing.T) {
 	seeds := 20
 	if testing.Short() {
@@ -187,7 +189,7 @@ func TestCoverageOnSampleTruth(t *testing.T) {
 			fmt.Fprintf(&b, "%-18s %-17s %9.3f %9.3f %5d/%d\n", p, e, c.truth/float64(c.n), c.est/float64(c.n), c.covered, c.n)
 			pooled[e] += c.covered
 			pooledN[e] += c.n
-			if e != "dm" && c.covered < floor {
+			if c.covered < floor {
 				t.Errorf("%s, %s: the 95%% interval covered the truth in %d of %d samples, want ≥ %d", p, e, c.covered, c.n, floor)
 			}
 		}
@@ -195,7 +197,7 @@ func TestCoverageOnSampleTruth(t *testing.T) {
 	for _, e := range estNames {
 		share := float64(pooled[e]) / float64(pooledN[e])
 		fmt.Fprintf(&b, "pooled over policies: %-17s %d/%d = %.1f%%\n", e, pooled[e], pooledN[e], 100*share)
-		if e != "dm" && share < 0.85 {
+		if share < 0.85 {
 			t.Errorf("%s: pooled coverage %.1f%%, want ≥ 85%%", e, 100*share)
 		}
 	}
