@@ -140,6 +140,10 @@ func (s *Screen) KeyMap() help.KeyMap {
 // Capturing implements app.Screen: true while the search box has focus.
 func (s *Screen) Capturing() bool { return s.input.Focused() }
 
+// CanGoBack implements app.Backer: esc leaves a profile (or clears the
+// search) before it cancels running queries.
+func (s *Screen) CanGoBack() bool { return s.mode == modeProfile || s.input.Value() != "" }
+
 // Init implements app.Screen.
 func (s *Screen) Init() tea.Cmd { return nil }
 

@@ -164,6 +164,12 @@ func (s *Screen) Capturing() bool {
 	return s.mode == modePrompt || s.srcF.Focused() || s.rejF.Focused()
 }
 
+// CanGoBack implements app.Backer: esc closes the rejects view or clears
+// the sources filter before it cancels running queries.
+func (s *Screen) CanGoBack() bool {
+	return s.mode == modeRejects || (s.mode == modeOverview && s.srcF.Active())
+}
+
 // Init implements app.Screen: it reads the overview.
 func (s *Screen) Init() tea.Cmd { return s.refresh() }
 

@@ -168,6 +168,10 @@ func (s *Screen) Capturing() bool {
 }
 
 // Init implements app.Screen. Nothing runs until the screen is shown.
+// CanGoBack implements app.Backer: esc closes a profile, then the list of
+// customers behind a cell, before it cancels running queries.
+func (s *Screen) CanGoBack() bool { return s.who.Open() }
+
 func (s *Screen) Init() tea.Cmd { return nil }
 
 // Activated implements app.Activator: the first showing runs the current

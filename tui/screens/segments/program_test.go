@@ -136,7 +136,9 @@ func TestJourneysAndSegmentsProgram(t *testing.T) {
 	keys(tm, "esc", "esc", "v")
 	waitFor(t, tm, "distinct variants")
 	keys(tm, "u")
-	waitFor(t, tm, "labels (space adds)")
+	// The labels are read off the UI thread: wait for the list itself
+	// (its cursor row), not only its heading, before picking steps.
+	waitFor(t, tm, "labels (space adds)", "▸ [ ]")
 	keys(tm, " ", "j", " ")
 	waitFor(t, tm, "converted")
 	keys(tm, "t")

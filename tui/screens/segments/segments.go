@@ -78,6 +78,10 @@ type Screen struct {
 	cur, off int
 	filter   app.ListFilter
 	marked   []string // up to two segment names to compare
+	// justSaved names the segment saved last while the list is being
+	// read again: the cursor lands on it, and enter applies it even
+	// before the recount arrives.
+	justSaved string
 
 	// editor
 	expr, name textinput.Model
@@ -162,6 +166,13 @@ func (s *Screen) Capturing() bool {
 		return s.filter.Focused()
 	}
 	return false
+}
+
+// CanGoBack implements app.Backer: esc closes a profile or the members
+// list, leaves the clusters, the comparison or a delete question, or
+// clears the list filter, before it cancels running queries.
+func (s *Screen) CanGoBack() bool {
+	return s.who.Open() || s.mode != modeList || s.filter.Active()
 }
 
 // Init implements app.Screen.
@@ -284,6 +295,14 @@ func (s *Screen) result(msg backend.ResultMsg) tea.Cmd {
 		s.listErr = nil
 		s.list, _ = msg.Value.([]workspace.SegmentSize)
 		s.refilter()
+		if s.justSaved != "" {
+			for i, r := range s.rows {
+				if s.list[r].Name == s.justSaved {
+					s.cur = i
+				}
+			}
+			s.justSaved = ""
+		}
 	case KindCheck:
 		s.checking = false
 		if c, ok := msg.Value.(*Check); ok && msg.Err == nil {
@@ -300,6 +319,7 @@ func (s *Screen) result(msg backend.ResultMsg) tea.Cmd {
 		s.mode = modeList
 		s.expr.Blur()
 		s.name.Blur()
+		s.justSaved = name
 		return tea.Batch(s.refresh(), app.Status("segment "+name+" saved; enter applies it as the global filter"))
 	case KindDelete:
 		if msg.Err != nil {
@@ -411,6 +431,9 @@ func (s *Screen) key(msg tea.KeyMsg) tea.Cmd {
 			s.mode, s.confirm = modeConfirm, x.Name
 		}
 	case key.Matches(msg, k.apply):
+		if s.loading && s.justSaved != "" {
+			return s.Apply(s.justSaved)
+		}
 		if x, ok := s.selected(); ok {
 			return s.Apply(x.Name)
 		}

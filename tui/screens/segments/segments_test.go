@@ -196,7 +196,10 @@ func TestCompareUsesTheFunnelSteps(t *testing.T) {
 		if !r.StatusErr {
 			t.Error("c without a marked segment should say what to do")
 		}
-		r.Keys("space", "down", "c")
+		if !strings.Contains(s.View(), "▸ ● sms users") && !strings.Contains(s.View(), "▸   sms users") {
+			t.Errorf("after saving, the cursor should be on the segment just saved:\n%s", s.View())
+		}
+		r.Keys("up", "space", "down", "c")
 		v := fit(t, r, sz.w, sz.h, "compare")
 		if !strings.Contains(v, "repeat buyers") || !strings.Contains(v, "sms users") || !strings.Contains(v, "channel mix") {
 			t.Fatalf("compare should show both sides:\n%s", v)
