@@ -34,6 +34,7 @@ type fake struct {
 	keys      []string
 	msgs      []tea.Msg
 	capturing bool
+	back      bool // CanGoBack
 	inited    int
 	activated int
 }
@@ -69,6 +70,7 @@ func (f *fake) SetSize(w, h int)    { f.w, f.h = w, h }
 func (f *fake) Title() string       { return f.title }
 func (f *fake) KeyMap() help.KeyMap { return fakeKeys{} }
 func (f *fake) Capturing() bool     { return f.capturing }
+func (f *fake) CanGoBack() bool     { return f.back }
 func (f *fake) Activated() tea.Cmd  { f.activated++; return nil }
 func (f *fake) got(m tea.Msg) bool  { return contains(f.msgs, m) }
 func contains(xs []tea.Msg, m tea.Msg) bool {
@@ -252,6 +254,25 @@ func TestResultsBroadcastStaleDroppedEscCancels(t *testing.T) {
 	if strings.Join(a.keys, ",") != "esc" {
 		t.Errorf("esc with nothing running: keys %v", a.keys)
 	}
+	// A screen with a view to step back from gets esc even while a query
+	// (of any screen) runs, and the query goes on.
+	a.keys, a.back = nil, true
+	bg := b.Run(context.Background(), "background", func(ctx context.Context) (any, error) {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+			return 3, nil
+		}
+	})
+	send(m, tea.KeyMsg{Type: tea.KeyEsc})
+	if strings.Join(a.keys, ",") != "esc" {
+		t.Errorf("esc with a view to close and a query running: keys %v", a.keys)
+	}
+	if r := bg().(backend.ResultMsg); r.Err != nil || r.Value != 3 {
+		t.Errorf("esc meant for the screen cancelled a running query: %+v", r)
+	}
+	a.back = false
 	// An error result appears in the status line.
 	fail := b.Run(context.Background(), "f", func(ctx context.Context) (any, error) { return nil, errors.New("no such table") })
 	send(m, fail())

@@ -56,6 +56,18 @@ type Activator interface {
 	Activated() tea.Cmd
 }
 
+// Backer is implemented by screens that can show a view above their top
+// level (a list of customers over a chart, a profile over a list, a
+// sub-mode). While CanGoBack reports true, esc goes to the screen, which
+// steps back (and cancels its own queries of the view it leaves), even
+// while queries run; the root model cancels every running query on esc
+// only when the active screen is at its top level. Without it, a query
+// of another screen still running in the background (the Data screen's
+// first counts) would swallow the esc meant to close a list.
+type Backer interface {
+	CanGoBack() bool
+}
+
 // The navigation slots: number key n opens slot n.
 const (
 	SlotData      = 1
@@ -71,6 +83,9 @@ type Common struct {
 	Keys    keys.Global
 	Backend *backend.Backend
 	Filters *Filters
+	// ExportDir is the directory the export prompt proposes ("" is the
+	// current directory).
+	ExportDir string
 	// Width and Height are the size of the screen area (kept up to date
 	// by the root model before it calls SetSize).
 	Width, Height int

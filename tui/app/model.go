@@ -38,6 +38,7 @@ type Model struct {
 
 	showHelp bool
 	filters  *filterEditor
+	export   *exportPrompt
 	fatal    error
 
 	// startup job
@@ -206,6 +207,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(m.broadcast(msg), msg.Next())
 	case backend.ResultMsg:
 		return m.result(msg)
+	case exportDoneMsg:
+		m.exportDone(msg.files, msg.err)
+		return nil
 	case StatusMsg:
 		m.status, m.statusErr = msg.Text, msg.Err
 		return nil
@@ -221,6 +225,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if cmd, ok := m.filters.update(msg); ok {
 			return cmd
 		}
+	}
+	if m.export != nil {
+		// Cursor blinks of the prompt.
+		var cmd tea.Cmd
+		m.export.input, cmd = m.export.input.Update(msg)
+		return tea.Batch(cmd, m.broadcast(msg))
 	}
 	return m.broadcast(msg)
 }
@@ -244,6 +254,11 @@ func (m *Model) result(msg backend.ResultMsg) tea.Cmd {
 	}
 	if m.c.Backend != nil && !m.c.Backend.Current(msg) {
 		return nil // overtaken by a newer query of the same kind
+	}
+	if msg.Kind == ExportKind {
+		files, _ := msg.Value.([]string)
+		m.exportDone(files, msg.Err)
+		return nil
 	}
 	if m.filters != nil && msg.Kind == filterKind {
 		m.filters.result(msg)
@@ -287,6 +302,9 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if m.export != nil {
+		return m.exportKey(msg)
+	}
 	if m.filters != nil {
 		done, apply, cmd := m.filters.key(msg)
 		if done {
@@ -304,6 +322,8 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		return m.updateScreen(m.active, msg)
 	}
 	switch {
+	case key.Matches(msg, k.Back) && canGoBack(scr):
+		return m.updateScreen(m.active, msg)
 	case key.Matches(msg, k.Back) && m.c.Backend != nil && m.c.Backend.Running() > 0:
 		m.c.Backend.Cancel()
 		m.status, m.statusErr = "cancelling…", false
@@ -313,6 +333,8 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Help):
 		m.showHelp = true
 		return nil
+	case key.Matches(msg, k.Export) && isExporter(scr):
+		return m.openExport(scr.(Exporter))
 	case key.Matches(msg, m.keys.filters):
 		m.filters = newFilterEditor(m.c)
 		m.filters.setSize(m.c.Width, m.c.Height)
@@ -335,6 +357,18 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	return m.updateScreen(m.active, msg)
+}
+
+// isExporter reports whether scr can export what it shows (Exporter).
+func isExporter(scr Screen) bool {
+	_, ok := scr.(Exporter)
+	return ok
+}
+
+// canGoBack reports whether scr has a view to step back from (Backer).
+func canGoBack(scr Screen) bool {
+	b, ok := scr.(Backer)
+	return ok && b.CanGoBack()
 }
 
 func (m *Model) switchTo(i int) tea.Cmd {
@@ -379,6 +413,9 @@ func (m *Model) View() (out string) {
 			body = scr.View()
 		} else if bh > 0 {
 			body = "no screens"
+		}
+		if m.export != nil && bh > 0 {
+			body = m.exportView(body, w, bh)
 		}
 	}
 	lines := []string{m.headerLine(w), m.filterLine(w)}
@@ -471,6 +508,8 @@ func (m *Model) footerLine(w int) string {
 		b = []key.Binding{key.NewBinding(key.WithKeys("?"), key.WithHelp("?/esc", "close help"))}
 	case m.filters != nil:
 		b = m.filters.shortHelp()
+	case m.export != nil:
+		b = exportKeys
 	default:
 		if scr, _ := m.Active(); scr != nil {
 			b = append(b, scr.KeyMap().ShortHelp()...)
@@ -485,14 +524,22 @@ func (m *Model) footerLine(w int) string {
 
 func (m *Model) globalShort() []key.Binding {
 	k := m.c.Keys
-	return []key.Binding{k.NextScreen, m.keys.filters, k.Help, k.Quit}
+	b := []key.Binding{k.NextScreen, m.keys.filters}
+	if scr, _ := m.Active(); isExporter(scr) {
+		b = append(b, k.Export)
+	}
+	return append(b, k.Help, k.Quit)
 }
 
 func (m *Model) globalFull() [][]key.Binding {
 	k := m.c.Keys
+	mid := []key.Binding{m.keys.filters, k.Filter, k.Back}
+	if scr, _ := m.Active(); isExporter(scr) {
+		mid = append(mid, k.Export)
+	}
 	return [][]key.Binding{
 		{k.NextScreen, k.PrevScreen, k.ScreenKeys()},
-		{m.keys.filters, k.Filter, k.Back},
+		mid,
 		{k.Help, k.Quit},
 	}
 }
