@@ -32,8 +32,12 @@ only when the evidence is clear.
 Simulation. An environment is fitted from the logged decisions (which the
 engine randomised with known propensities, so every action was tried on
 every kind of customer): how often customers convert after each action, in
-cells of loyalty membership × last channel × trigger × recency and cart
-value bands; how much a conversion is worth; what each action costs; how
+cells of trigger × the customer's group (loyalty membership × last channel
+× the band of the customer's median recency over the log, fixed per
+customer) × value band (the cart's value at an abandoned cart, the
+customer's typical cart at a lapse), each cell's rate pulled towards its
+trigger × value band and that towards the trigger when the cell has few
+decisions; how much a conversion is worth; what each action costs; how
 often a contact makes the customer opt out of the channel; how quickly
 responses tire with recent contacts; and how often each customer reaches a
 decision point (an abandoned cart, 30 days without activity). Then every
@@ -46,7 +50,10 @@ net value, contacts and opt-outs, and its uplift over doing nothing.
 
 The intervals (95%) combine the simulation's own noise with the
 uncertainty of the fit: the environment is refitted --refits times on the
-customers of the log drawn with replacement and the policies rerun on each.
+customers of the log drawn with replacement and the policies rerun on each;
+each refit also redraws the pseudo-decisions that pull sparse cells towards
+their band's rate, so that a response the log shows only a few times (or
+not at all) keeps its uncertainty.
 
 Off-policy evaluation scores the same policies on the logged decisions
 (doubly robust estimator, mean reward per decision), as workbench ope does.

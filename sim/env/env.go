@@ -13,6 +13,13 @@
 //	net      = revenue − cost
 //	opt-out  = after a contact by a, the channel's consent is withdrawn with probability OptOut[class][a]
 //
+// Here group(c) is fixed per customer: in a fitted environment loyalty
+// membership × last channel × the band of the customer's median
+// recency_days over the log (its RecencyEdges are empty, so the drifting
+// recency of the simulation moves no customer between classes), in the
+// ground truth the latent segment. A fitted customer's class therefore
+// changes only with the trigger and the value band.
+//
 // Decision points arrive as two Poisson processes per customer (rates
 // CartRate and LapseRate per day), and the customer's own orders as a
 // third (OrderRate), each resetting recency_days as a conversion does; a point that falls within OutcomeDays

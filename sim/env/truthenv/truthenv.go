@@ -11,7 +11,11 @@
 // segment's mean and log-sd) and costs; broadcasts add background
 // contacts at the rate measured per segment in the truth of the logged
 // decisions. The true value of a policy over a horizon is then its
-// simulated value in this environment, to Monte Carlo precision.
+// expected value in this environment: a run with montecarlo.Options
+// Expected integrates each decision's conversion, order-value and opt-out
+// noise out of the metrics, leaving only the Monte Carlo error of the
+// customers' paths (decision points, states and learning), which the
+// run's standard error states.
 package truthenv
 
 import (
