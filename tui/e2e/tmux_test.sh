@@ -155,3 +155,48 @@ for _ in $(seq 1 50); do
 done
 [ "$(cat "$WORK/status" 2>/dev/null)" = 0 ] || fail "second run exit status $(cat "$WORK/status" 2>/dev/null)"
 echo "tmux_test: ok (second start showed the Data screen in ${elapsed_ms} ms at 80x24)"
+
+# ---- Simulate screen ---------------------------------------------------
+# A third start at 80x24 with an $EDITOR that appends a policy: the built-in
+# example's policies, a short run and its results, a long run cancelled
+# with esc, and an edit of the policy file that the screen reloads.
+tmux kill-session -t "$SESSION"
+rm -f "$WORK/status"
+cat >"$WORK/editor.sh" <<'ED'
+#!/bin/sh
+printf '  - {name: late addition, type: nothing}\n' >>"$1"
+ED
+chmod +x "$WORK/editor.sh"
+tmux new-session -d -s "$SESSION" -x 80 -y 24 \
+	"env XDG_CACHE_HOME='$WORK/cache' WORKBENCH_DB= VISUAL= EDITOR='$WORK/editor.sh' '$BIN' 2>'$WORK/stderr'; echo \$? >'$WORK/status'; sleep 60"
+wait_for "Sources 9 files" 10
+send 5
+wait_for "Policy file built-in example"
+wait_for "11 policies build with the"
+send h h h R R
+wait_for "method both · 30 days · customers as in the log · 0 refits"
+send r
+wait_for "Results · 11 policies" 60
+wait_for "uplift vs nothing"
+send Escape
+wait_for "Policies (11 of 11 ticked)"
+send n n n
+wait_for "customers 100000"
+send r
+wait_for "Running"
+send Escape
+wait_for "cancelled" 10
+send e
+wait_for "late addition" 10
+wait_for "12 policies build with the"
+send q
+for _ in $(seq 1 50); do
+	[ -s "$WORK/status" ] && break
+	sleep 0.1
+done
+[ "$(cat "$WORK/status" 2>/dev/null)" = 0 ] || fail "Simulate run exit status $(cat "$WORK/status" 2>/dev/null)"
+if grep -qE 'panic|goroutine [0-9]+|runtime error' "$WORK/stderr"; then
+	cat "$WORK/stderr" >&2
+	fail "panic on stderr"
+fi
+echo "tmux_test: ok (Simulate screen: run, cancel, edit)"

@@ -545,7 +545,7 @@ func next(choices []int, v int) int {
 
 func customersText(n int) string {
 	if n == 0 {
-		return "one per customer of the log"
+		return "as in the log"
 	}
 	return fmt.Sprintf("%d", n)
 }

@@ -114,7 +114,7 @@ func TestSelectionAndSettings(t *testing.T) {
 		}
 	}
 	v := fit(t, s, 80, 24, "settings")
-	if !strings.Contains(v, "method both · horizon 30 days · customers 1000 · refits 0") {
+	if !strings.Contains(v, "method both · 30 days · customers 1000 · 0 refits · seed 1") {
 		t.Errorf("settings line:\n%s", v)
 	}
 }

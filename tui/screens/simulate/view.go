@@ -47,9 +47,9 @@ func (s *Screen) setupView(w, h int) string {
 	}
 	lines = append(lines, file)
 	set := s.set
-	lines = append(lines, fmt.Sprintf("method %s · horizon %s · customers %s · refits %s · seed %d",
+	lines = append(lines, fmt.Sprintf("method %s · %s · customers %s · %s · seed %d",
 		st.Render(st.Value, set.Method.String()), st.Render(st.Value, fmt.Sprintf("%d days", set.HorizonDays)),
-		st.Render(st.Value, customersText(set.Customers)), st.Render(st.Value, fmt.Sprint(set.Refits)), set.Seed))
+		st.Render(st.Value, customersText(set.Customers)), st.Render(st.Value, fmt.Sprintf("%d refits", set.Refits)), set.Seed))
 	switch {
 	case s.checking:
 		lines = append(lines, st.Render(st.Muted, "reading the policy file and the decision log…"))
