@@ -1,0 +1,93 @@
+package simulate_test
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/journeyworkbench/workbench/tui/app"
+	"github.com/journeyworkbench/workbench/tui/styles"
+
+	// The screens before it in the program, as cmd/workbench registers them.
+	_ "github.com/journeyworkbench/workbench/tui/screens/customers"
+	_ "github.com/journeyworkbench/workbench/tui/screens/data"
+)
+
+func waitFor(t *testing.T, tm *teatest.TestModel, what ...string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		for _, w := range what {
+			if !bytes.Contains(b, []byte(w)) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(60*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+func keys(tm *teatest.TestModel, ks ...string) {
+	for _, k := range ks {
+		switch k {
+		case "esc":
+			tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
+		default:
+			tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
+		}
+	}
+}
+
+// TestWholeProgram runs the whole program (Data, Customers and Simulate)
+// on a copy of the 300-customer fixture and
+// walks the Simulate screen: the built-in example's policies, a run with
+// its results (verdict, table, chart), back to the setup, and an edit of
+// the policy file through $EDITOR (a script that appends a policy) that
+// the screen reloads.
+func TestWholeProgram(t *testing.T) {
+	b := openDB(t)
+	dir := filepath.Dir(b.Path())
+	ed := filepath.Join(t.TempDir(), "editor.sh")
+	if err := os.WriteFile(ed, []byte("#!/bin/sh\nprintf '  - {name: late addition, type: nothing}\\n' >> \"$1\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("VISUAL", "")
+	t.Setenv("EDITOR", ed)
+	c := app.NewCommon(styles.Plain(), b)
+	m := app.New(c, app.Registered(c)...)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+
+	waitFor(t, tm, "[1 Data]")
+	keys(tm, "5")
+	waitFor(t, tm, "[5 Simulate]", "Policy file built-in example", "11 policies build with the", "[x] linucb")
+	// A short run: 30 days, no refits.
+	keys(tm, "h", "h", "h", "R", "R")
+	waitFor(t, tm, "method both · 30 days · customers as in the log · 0 refits")
+	keys(tm, "r")
+	waitFor(t, tm, "Results · 11 policies", "95% interval", "uplift vs nothing")
+	keys(tm, "esc")
+	waitFor(t, tm, "Policies (11 of 11 ticked)")
+	keys(tm, "e")
+	waitFor(t, tm, "late addition", "12 policies build with the")
+	keys(tm, "q")
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	out, err := io.ReadAll(tm.FinalOutput(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "panic") || strings.Contains(string(out), "stopped on an error") {
+		t.Error("the program failed")
+	}
+	fm := tm.FinalModel(t).(*app.Model)
+	if fm.Err() != nil {
+		t.Errorf("ended on the error screen: %v", fm.Err())
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "policies.yaml"))
+	if err != nil || !strings.Contains(string(data), "late addition") {
+		t.Errorf("the edited copy of the example is not next to the database: %v", err)
+	}
+}
