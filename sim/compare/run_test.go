@@ -62,7 +62,9 @@ func TestRunAll(t *testing.T) {
 	}{
 		{"no method", func(o *compare.RunOptions) { o.Simulate, o.OPE = false, false }, "choose a method"},
 		{"unknown policy", func(o *compare.RunOptions) { o.Only = []string{"fax everyone"} }, `no policy named "fax everyone"`},
-		{"bad file", func(o *compare.RunOptions) { o.Only, o.PolicyData = nil, []byte("policies: [{name: a, type: single, action: fax}]") }, `action "fax"`},
+		{"bad file", func(o *compare.RunOptions) {
+			o.Only, o.PolicyData = nil, []byte("policies: [{name: a, type: single, action: fax}]")
+		}, `action "fax"`},
 	}
 	for _, b := range bad {
 		o := opt
