@@ -407,7 +407,18 @@ func (l *Log) contextExceptT(foldT []int8, f int8) *policy.Context {
 			}
 		}
 	}
-	return &policy.Context{N: n, Each: func(fn func(d *policy.Logged) error) error {
+	outcomes := func(fn func(action int, propensity, reward float64, converted bool) error) error {
+		for t := range l.order {
+			if foldT != nil && foldT[t] == f {
+				continue
+			}
+			if err := fn(int(l.tAction[t]), l.tProp[t], l.tReward[t], l.tConv[t]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return &policy.Context{N: n, EachOutcome: outcomes, Each: func(fn func(d *policy.Logged) error) error {
 		var s policy.State
 		d := policy.Logged{State: &s}
 		for t := range l.order {

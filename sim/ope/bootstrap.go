@@ -22,7 +22,8 @@ const bootWidth = 8
 
 // bootstrapSums draws nBoot resamples of n rounds with replacement and
 // returns, for resample b and column c, Σ_{i in resample b} cols[c][i] at
-// sums[b*len(cols)+c].
+// sums[b*len(cols)+c]. It clears cols (the entries, not the columns'
+// contents) once they are copied, so they can be collected.
 //
 // Resample b has its own random stream, derived from (seed, b) alone, so
 // the result does not depend on the number of workers. A resample of n
@@ -47,6 +48,7 @@ func bootstrapSums(cols [][]float64, n, nBoot int, seed uint64, workers int) []f
 			d[i*bootWidth+k] = v
 		}
 	}
+	clear(cols) // the caller's columns may be freed while the pass runs
 	nChunks := (n + bootChunk - 1) / bootChunk
 	sums := make([]float64, nBoot*nc)
 	if workers > nBoot {

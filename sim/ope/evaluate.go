@@ -171,11 +171,17 @@ func Evaluate(log *Log, actionDist, estimatedRewards []float64, opts Options) (R
 	return reps[0], nil
 }
 
+// maxPassCols is the largest number of term columns bootstrapped in one
+// pass of EvaluateAll (4 groups of bootWidth: 256 MB of interleaved terms
+// at 1,000,000 rounds).
+const maxPassCols = 4 * bootWidth
+
 // EvaluateAll is Evaluate for several evaluation policies on one log
 // (actionDists[j] is policy j's π_e(a|x_i), n×K): every policy gets the
 // report Evaluate would give it with the same options, and all policies
-// and estimators share one draw of the bootstrap resamples, so the
-// resample indices are drawn once for all of them.
+// and estimators share the same bootstrap resamples. The resample indices
+// are drawn once per pass over a batch of policies (as many as fit in
+// maxPassCols term columns), not once per policy.
 func EvaluateAll(log *Log, actionDists [][]float64, estimatedRewards []float64, opts Options) ([]Report, error) {
 	ests := opts.Estimators
 	if ests == nil {
@@ -231,12 +237,49 @@ func EvaluateAll(log *Log, actionDists [][]float64, estimatedRewards []float64, 
 		}
 	}
 
-	// Per-round terms of every policy's estimators, identical columns
-	// shared within a policy.
-	var cols [][]float64
+	// Policies are taken in batches of at most maxPassCols distinct term
+	// columns: each batch's terms are computed, bootstrapped in one pass
+	// over the resample indices, and dropped, which bounds the memory of
+	// many policies. Resample b's indices depend only on (Seed, b), so
+	// every batch sees the same resamples and the results do not depend
+	// on the batching.
 	type layout struct{ u, v, d int }
-	lays := make([][]layout, len(actionDists))
 	out := make([]Report, len(actionDists))
+	var cols [][]float64
+	var batch []int
+	lays := make([][]layout, len(actionDists))
+	flush := func() {
+		if nBoot > 0 && len(batch) > 0 {
+			n := log.N()
+			nc := len(cols)
+			sums := bootstrapSums(cols, n, nBoot, opts.Seed, workers)
+			reps := make([]float64, 0, nBoot)
+			for _, p := range batch {
+				for k := range ests {
+					reps = reps[:0]
+					L := lays[p][k]
+					for b := 0; b < nBoot; b++ {
+						s := sums[b*nc : (b+1)*nc]
+						v := s[L.u] / float64(n)
+						if L.d >= 0 {
+							if s[L.d] == 0 {
+								continue
+							}
+							v += s[L.v] / s[L.d]
+						}
+						reps = append(reps, v)
+					}
+					r := &out[p].Results[k]
+					r.Replicates = len(reps)
+					if len(reps) > 0 {
+						r.Low, r.High = percentileInterval(reps, alpha)
+						r.StdErr = stdDev(reps)
+					}
+				}
+			}
+		}
+		cols, batch = nil, batch[:0]
+	}
 	for p, ad := range actionDists {
 		in := Inputs{Log: log, ActionDist: ad, EstimatedRewards: estimatedRewards}
 		if err := in.Validate(needModel); err != nil {
@@ -244,6 +287,9 @@ func EvaluateAll(log *Log, actionDists [][]float64, estimatedRewards []float64, 
 				return nil, fmt.Errorf("policy %d: %w", p+1, err)
 			}
 			return nil, err
+		}
+		if len(cols)+3*len(ests) > maxPassCols {
+			flush()
 		}
 		first := len(cols)
 		colOf := func(x []float64) int {
@@ -277,37 +323,9 @@ func EvaluateAll(log *Log, actionDists [][]float64, estimatedRewards []float64, 
 		}
 		rep.Diagnostics = diagnose(in)
 		lays[p], out[p] = lay, rep
+		batch = append(batch, p)
 	}
-
-	if nBoot > 0 {
-		n := log.N()
-		sums := bootstrapSums(cols, n, nBoot, opts.Seed, workers)
-		nc := len(cols)
-		reps := make([]float64, 0, nBoot)
-		for p := range out {
-			for k := range ests {
-				reps = reps[:0]
-				L := lays[p][k]
-				for b := 0; b < nBoot; b++ {
-					s := sums[b*nc : (b+1)*nc]
-					v := s[L.u] / float64(n)
-					if L.d >= 0 {
-						if s[L.d] == 0 {
-							continue
-						}
-						v += s[L.v] / s[L.d]
-					}
-					reps = append(reps, v)
-				}
-				r := &out[p].Results[k]
-				r.Replicates = len(reps)
-				if len(reps) > 0 {
-					r.Low, r.High = percentileInterval(reps, alpha)
-					r.StdErr = stdDev(reps)
-				}
-			}
-		}
-	}
+	flush()
 	return out, nil
 }
 

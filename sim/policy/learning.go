@@ -52,9 +52,9 @@ func WarmStart(l weightedLearner, ctx *Context, ipw bool) error {
 	var norm map[int]float64
 	if ipw {
 		sum, cnt := map[int]float64{}, map[int]float64{}
-		if err := ctx.Each(func(d *Logged) error {
-			sum[d.Action] += 1 / d.Propensity
-			cnt[d.Action]++
+		if err := ctx.eachOutcome(func(a int, p, _ float64, _ bool) error {
+			sum[a] += 1 / p
+			cnt[a]++
 			return nil
 		}); err != nil {
 			return err
@@ -246,6 +246,7 @@ type Thompson struct {
 	stats   map[string]*thompsonCell
 	mask    []bool
 	buf     []byte
+	mk      []byte
 }
 
 type thompsonCell struct {
@@ -301,7 +302,10 @@ func (t *Thompson) Probs(s *State, out []float64) {
 		c = &thompsonCell{arms: make([]armStats, len(t.Actions.Names))}
 		t.stats[string(t.buf)] = c
 	}
-	mk := make([]byte, len(t.mask))
+	if len(t.mk) != len(t.mask) {
+		t.mk = make([]byte, len(t.mask))
+	}
+	mk := t.mk
 	for i, m := range t.mask {
 		if m {
 			mk[i] = 1

@@ -26,6 +26,20 @@ type Context struct {
 	// State are reused between calls: a builder must not keep them. Nil
 	// when no decision log was supplied.
 	Each func(fn func(d *Logged) error) error
+	// EachOutcome, when set, visits the same decisions in the same order
+	// as Each but gives only what was done and observed, without building
+	// each decision's state: a cheaper pass for builders that read no
+	// feature (WarmStart's normalising pass). Nil means use Each.
+	EachOutcome func(fn func(action int, propensity, reward float64, converted bool) error) error
+}
+
+// eachOutcome calls fn for every logged decision through EachOutcome when
+// set, otherwise through Each.
+func (c *Context) eachOutcome(fn func(action int, propensity, reward float64, converted bool) error) error {
+	if c.EachOutcome != nil {
+		return c.EachOutcome(fn)
+	}
+	return c.Each(func(d *Logged) error { return fn(d.Action, d.Propensity, d.Reward, d.Converted) })
 }
 
 // HasLog reports whether a decision log was supplied.

@@ -1,0 +1,71 @@
+package policy
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestLearnsFromLog: which policies of a file read the decision log they
+// are built with — through contact rules and renaming — and that
+// WarmStart gives the same learner with and without Context.EachOutcome.
+func TestLearnsFromLog(t *testing.T) {
+	ctx := logCtx([]Logged{
+		{State: full("trigger", "cart_abandon"), Action: 1, Propensity: 0.5, Reward: 10, Converted: true},
+		{State: full("trigger", "lapse"), Action: 2, Propensity: 0.25, Reward: 4},
+	})
+	const file = `
+policies:
+  - {name: nothing, type: nothing}
+  - {name: single, type: single, action: email_offer}
+  - {name: uniform, type: uniform}
+  - {name: static, type: static, default_probs: {none: 1}}
+  - name: table
+    type: decision_table
+    inputs: [{name: trigger, type: string}]
+    rules: [{when: {trigger: '"lapse"'}, action: email_offer}]
+  - name: fixed arbitration
+    type: arbitration
+    candidates: [{action: email_offer, propensity: 0.1, value: 10}]
+  - name: fitted arbitration
+    type: arbitration
+    candidates: [{action: email_offer, propensity: fitted, value: 10}]
+  - {name: cold eg, type: epsilon_greedy}
+  - {name: warm eg, type: epsilon_greedy, warm_start: true}
+  - {name: warm thompson, type: thompson, warm_start: true}
+  - {name: warm linucb, type: linucb, features: [cart_value], warm_start: true}
+  - {name: logged, type: logged, ignore_contact_rules: true}
+`
+	f, err := ParseWith(strings.NewReader(file), ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"nothing": false, "single": false, "uniform": false, "static": false, "table": false,
+		"fixed arbitration": false, "fitted arbitration": true, "cold eg": false, "warm eg": true,
+		"warm thompson": true, "warm linucb": true, "logged": true}
+	for _, p := range f.Policies {
+		if got := LearnsFromLog(p); got != want[p.Name()] {
+			t.Errorf("LearnsFromLog(%s) = %v, want %v", p.Name(), got, want[p.Name()])
+		}
+	}
+	// EachOutcome serves WarmStart's normalising pass: the learnt means
+	// agree exactly with the pass through Each.
+	fast := *ctx
+	fast.EachOutcome = func(fn func(int, float64, float64, bool) error) error {
+		return ctx.Each(func(d *Logged) error { return fn(d.Action, d.Propensity, d.Reward, d.Converted) })
+	}
+	a := NewEpsilonGreedy("a", testActions, nil, 0, []string{"trigger"})
+	b := NewEpsilonGreedy("b", testActions, nil, 0, []string{"trigger"})
+	if err := WarmStart(a, ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := WarmStart(b, &fast, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*State{full("trigger", "cart_abandon"), full("trigger", "lapse")} {
+		for act := range testActions.Names {
+			if a.Mean(s, act) != b.Mean(s, act) {
+				t.Errorf("action %d: mean %v through Each, %v through EachOutcome", act, a.Mean(s, act), b.Mean(s, act))
+			}
+		}
+	}
+}
