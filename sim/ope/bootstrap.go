@@ -37,15 +37,19 @@ func bootstrapSums(cols [][]float64, n, nBoot int, seed uint64, workers int) []f
 	nc := len(cols)
 	groups := (nc + bootWidth - 1) / bootWidth
 	// data[g] holds columns g*bootWidth… interleaved: round i's terms are
-	// data[g][i*bootWidth : (i+1)*bootWidth].
+	// data[g][i*w : (i+1)*w] with w = width(g): bootWidth, except for a
+	// last group of fewer columns, which is only as wide as the next power
+	// of two (1, 2 or 4), so a ninth column does not cost a second full
+	// group.
 	data := make([][]float64, groups)
 	for g := range data {
-		data[g] = make([]float64, n*bootWidth)
+		data[g] = make([]float64, n*groupWidth(nc, g))
 	}
 	for c, col := range cols {
-		d, k := data[c/bootWidth], c%bootWidth
+		g, k := c/bootWidth, c%bootWidth
+		d, w := data[g], groupWidth(nc, g)
 		for i, v := range col {
-			d[i*bootWidth+k] = v
+			d[i*w+k] = v
 		}
 	}
 	clear(cols) // the caller's columns may be freed while the pass runs
@@ -84,8 +88,19 @@ func bootWorker(data [][]float64, nc, n, nChunks, lo, hi int, seed uint64, sums 
 			idx = drawIndices(&rngs[j], uint32(size), alloc[j*nChunks+c], idx[:0])
 			out := sums[(lo+j)*nc : (lo+j+1)*nc]
 			for g, d := range data {
-				acc := sumRows(d[base*bootWidth:(base+size)*bootWidth], idx)
-				for k := 0; k < bootWidth && g*bootWidth+k < nc; k++ {
+				w := groupWidth(nc, g)
+				var acc [bootWidth]float64
+				switch rows := d[base*w : (base+size)*w]; w {
+				case bootWidth:
+					acc = sumRows(rows, idx)
+				case 4:
+					acc = sumRows4(rows, idx)
+				case 2:
+					acc = sumRows2(rows, idx)
+				default:
+					acc = sumRows1(rows, idx)
+				}
+				for k := 0; k < w && g*bootWidth+k < nc; k++ {
 					out[g*bootWidth+k] += acc[k]
 				}
 			}
@@ -128,6 +143,51 @@ func drawIndices(r *rand.PCG, size uint32, draws int, idx []uint32) []uint32 {
 	}
 	// The second half of the last output may overshoot by one.
 	return idx[:draws]
+}
+
+// groupWidth is the row width of column group g of nc columns.
+func groupWidth(nc, g int) int {
+	r := nc - g*bootWidth
+	switch {
+	case r > 4:
+		return bootWidth
+	case r > 2:
+		return 4
+	}
+	return r
+}
+
+// sumRows4, sumRows2 and sumRows1 are sumRows for rows 4, 2 and 1 wide.
+func sumRows4(rows []float64, idx []uint32) [bootWidth]float64 {
+	var a0, a1, a2, a3 float64
+	for _, i := range idx {
+		o := int(i) * 4
+		r := rows[o : o+4 : o+4]
+		a0 += r[0]
+		a1 += r[1]
+		a2 += r[2]
+		a3 += r[3]
+	}
+	return [bootWidth]float64{a0, a1, a2, a3}
+}
+
+func sumRows2(rows []float64, idx []uint32) [bootWidth]float64 {
+	var a0, a1 float64
+	for _, i := range idx {
+		o := int(i) * 2
+		r := rows[o : o+2 : o+2]
+		a0 += r[0]
+		a1 += r[1]
+	}
+	return [bootWidth]float64{a0, a1}
+}
+
+func sumRows1(rows []float64, idx []uint32) [bootWidth]float64 {
+	var a0 float64
+	for _, i := range idx {
+		a0 += rows[i]
+	}
+	return [bootWidth]float64{a0}
 }
 
 // sumRows returns Σ_j rows[idx[j]] where rows holds bootWidth-wide rows.
