@@ -43,9 +43,13 @@ estimators, as Open Bandit Pipeline defines them:
   switch-dr  V̂ = (1/n) Σ [q̂(x_i,π) + w_i (r_i − q̂(x_i,a_i)) 1{w_i ≤ τ}]
 
 Intervals are percentile bootstrap intervals (95%) over --bootstrap
-resamples of the decisions; std err is the bootstrap standard deviation.
-DM's interval holds the reward model fixed, so it is too narrow: prefer the
-doubly robust estimators. Diagnostics per policy: the mean importance weight
+resamples of the decisions (one draw of resamples shared by every policy
+and estimator); std err is the bootstrap standard deviation. DM's interval
+includes the reward model's own estimation error (each resample refits the
+model, to first order, with leave-one-out residuals), and for a policy that
+learns from the log DM's model is fitted only on the policy fold it is
+scored on, so the policy cannot pick actions by the model's own noise.
+Diagnostics per policy: the mean importance weight
 (1 when the policy only takes actions the engine could take), the largest
 weight, the effective sample size (Σw)²/Σw², and the share of logged
 decisions the policy would never have taken (π(a_i|x_i) = 0). A warning in
