@@ -524,11 +524,11 @@ func (m *Model) footerLine(w int) string {
 
 func (m *Model) globalShort() []key.Binding {
 	k := m.c.Keys
-	b := []key.Binding{k.NextScreen, m.keys.filters}
+	b := []key.Binding{k.NextScreen, m.keys.filters, k.Help}
 	if scr, _ := m.Active(); isExporter(scr) {
 		b = append(b, k.Export)
 	}
-	return append(b, k.Help, k.Quit)
+	return append(b, k.Quit)
 }
 
 func (m *Model) globalFull() [][]key.Binding {

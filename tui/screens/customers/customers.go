@@ -366,9 +366,10 @@ type col struct {
 }
 
 func (s *Screen) listCols() []col {
-	cols := []col{{"customer", 8, true}, {"identifier", 0, false}, {"name", 18, false}, {"region", 10, false}, {"tier", 6, false}, {"ids", 4, true}, {"events", 7, true}, {"last seen", 10, false}}
+	c := ListColumns
+	cols := []col{{c[0], 8, true}, {c[1], 0, false}, {c[2], 18, false}, {c[3], 10, false}, {c[4], 6, false}, {c[5], 4, true}, {c[6], 7, true}, {c[7], 10, false}}
 	if s.w >= 120 {
-		cols = append(cols, col{"matched", 28, false})
+		cols = append(cols, col{c[8], 28, false})
 	}
 	if s.w < 96 {
 		cols = append(cols[:3], cols[4:]...) // drop region
@@ -609,6 +610,14 @@ func (s *Screen) render() {
 		scope = " by time, under the filters " + chart.Sanitize(f.Describe())
 	}
 	add(st.Render(st.Header, th+")") + st.Render(st.Muted, scope))
+	if len(tl) > 0 {
+		tc := TimelineColumns
+		head := fmt.Sprintf("  %s %s %s %s %s", chart.PadRight(tc[0], 18), chart.PadRight(tc[1], 11), chart.PadRight(tc[2], 18), chart.PadLeft(tc[3], 9), tc[4])
+		if w >= 110 {
+			head = chart.PadRight(head, 90) + tc[5]
+		}
+		add(st.Render(st.Muted, head))
+	}
 	if len(tl) == 0 {
 		add(st.Render(st.Muted, "  no events"))
 	}

@@ -607,9 +607,10 @@ type col struct {
 }
 
 func (s *Screen) sourceCols() []col {
-	cols := []col{{"file", 0, false}, {"kind", 12, false}, {"read", 10, true}, {"loaded", 10, true}, {"rejected", 9, true}, {"duplicate", 10, true}, {"", 2, false}}
+	c := SourceColumns
+	cols := []col{{c[0], 0, false}, {c[1], 12, false}, {c[2], 10, true}, {c[3], 10, true}, {c[4], 9, true}, {c[5], 10, true}, {c[6], 2, false}}
 	if s.w >= 110 {
-		cols = append(cols, col{"status", 8, false})
+		cols = append(cols, col{c[7], 8, false})
 	}
 	fixed := 2
 	for _, c := range cols[1:] {
@@ -672,8 +673,7 @@ func (s *Screen) overviewView() string {
 		lines[0] = fl
 	}
 	cols := s.sourceCols()
-	head := []string{"file", "kind", "read", "loaded", "rejected", "duplicate", "", "status"}
-	lines = append(lines, "  "+st.Render(st.Header, renderRow(cols, head[:len(cols)])))
+	lines = append(lines, "  "+st.Render(st.Header, renderRow(cols, SourceColumns[:len(cols)])))
 	vis := s.visibleSources()
 	rows := s.tableRows()
 	s.off = chart.ScrollOffset(s.off, s.cur, rows, len(vis))
@@ -769,7 +769,7 @@ func (s *Screen) rejectsView() string {
 	vis := s.visibleRejects()
 	reasonW := min(36, max(s.w/3, 8))
 	rawW := max(s.w-2-8-1-reasonW-1, 1)
-	lines = append(lines, "  "+st.Render(st.Header, chart.PadLeft("line", 8)+" "+chart.PadRight("reason", reasonW)+" "+chart.PadRight("raw row", rawW)))
+	lines = append(lines, "  "+st.Render(st.Header, chart.PadLeft(RejectColumns[0], 8)+" "+chart.PadRight(RejectColumns[1], reasonW)+" "+chart.PadRight(RejectColumns[2], rawW)))
 	page := s.rejPage()
 	s.rejCur = chart.Clamp(s.rejCur, 0, max(len(vis)-1, 0))
 	s.rejOff = chart.ScrollOffset(s.rejOff, s.rejCur, page, len(vis))

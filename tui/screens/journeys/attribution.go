@@ -305,9 +305,14 @@ func (v *attrView) table() []string {
 	models := v.res.group.Results
 	cw := 9
 	lw := max(min(14, v.w-cw*len(models)-2), 6)
-	head := chart.PadRight("share by", lw)
+	names := make([]string, len(models))
 	for i, m := range models {
-		h := chart.PadLeft(short(m.Model), cw)
+		names[i] = m.Model
+	}
+	cols := AttributionColumns(names)
+	head := chart.PadRight(cols[0], lw)
+	for i := range models {
+		h := chart.PadLeft(cols[i+1], cw)
 		if i == v.model {
 			h = st.Render(st.Selected, h)
 		}

@@ -193,7 +193,8 @@ func (v *variantsView) view() string {
 	}
 	const rankW, cntW, pctW, cumW = 5, 9, 7, 7
 	seqW := max(v.w-2-rankW-cntW-pctW-cumW-4, 4)
-	head := chart.PadLeft("rank", rankW) + " " + chart.PadLeft("journeys", cntW) + " " + chart.PadLeft("share", pctW) + " " + chart.PadLeft("cumul.", cumW) + " " + "sequence"
+	c := VariantColumns
+	head := chart.PadLeft(c[0], rankW) + " " + chart.PadLeft(c[1], cntW) + " " + chart.PadLeft(c[2], pctW) + " " + chart.PadLeft(c[3], cumW) + " " + c[4]
 	lines = append(lines, "  "+st.Render(st.Header, chart.Truncate(head, v.w-2)))
 	if len(v.rows) == 0 {
 		msg := "no journey under these filters"

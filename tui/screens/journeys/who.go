@@ -260,7 +260,7 @@ func (l *WhoList) View() string {
 		lines = append(lines, fv)
 	}
 	idW := 10
-	lines = append(lines, "  "+st.Render(st.Header, chart.PadLeft("customer", idW)+"  "+chart.PadRight("identifier", max(l.w-idW-4, 1))))
+	lines = append(lines, "  "+st.Render(st.Header, chart.PadLeft(WhoColumns[0], idW)+"  "+chart.PadRight(WhoColumns[1], max(l.w-idW-4, 1))))
 	n := l.listRows()
 	if len(l.rows) == 0 {
 		msg := "nobody"

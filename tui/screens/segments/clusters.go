@@ -173,10 +173,10 @@ func (v *clusterView) view() string {
 	// The table: cluster, size, share, then each column's centroid in the
 	// feature's own units.
 	const cw = 10
-	head := chart.PadRight("cluster", 8) + chart.PadLeft("size", 9) + chart.PadLeft("share", 8)
-	for _, c := range r.Columns {
-		name, _ := ColumnUnit(c, 0)
-		head += " " + chart.PadLeft(chart.Sanitize(name), cw-1)
+	cols := ClusterColumns(r.Columns)
+	head := chart.PadRight(cols[0], 8) + chart.PadLeft(cols[1], 9) + chart.PadLeft(cols[2], 8)
+	for _, c := range cols[3:] {
+		head += " " + chart.PadLeft(chart.Sanitize(c), cw-1)
 	}
 	lines = append(lines, "  "+st.Render(st.Header, chart.Truncate(head, v.w-2)))
 	total := 0

@@ -650,7 +650,8 @@ func (s *Screen) listView() string {
 	}
 	const nameW, memW, shW = 20, 10, 7
 	exW := max(s.w-2-nameW-memW-shW-3, 4)
-	lines = append(lines, "  "+st.Render(st.Header, chart.Truncate(chart.PadRight("name", nameW)+" "+chart.PadLeft("members", memW)+" "+chart.PadLeft("share", shW)+" expression", s.w-2)))
+	c := ListColumns
+	lines = append(lines, "  "+st.Render(st.Header, chart.Truncate(chart.PadRight(c[0], nameW)+" "+chart.PadLeft(c[1], memW)+" "+chart.PadLeft(c[2], shW)+" "+c[3], s.w-2)))
 	switch {
 	case s.listErr != nil:
 		lines = append(lines, st.Render(st.Error, chart.Sanitize(firstLine(s.listErr.Error()))))

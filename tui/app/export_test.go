@@ -1,0 +1,184 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	achart "github.com/journeyworkbench/workbench/analysis/chart"
+	"github.com/journeyworkbench/workbench/analysis/report"
+	"github.com/journeyworkbench/workbench/tui/app"
+	"github.com/journeyworkbench/workbench/tui/backend/backendtest"
+	"github.com/journeyworkbench/workbench/tui/styles"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+)
+
+func exportOf(withChart bool, tables int) app.Export {
+	e := app.Export{Name: "demo-view", Meta: achart.Meta{Title: "Demo"}}
+	if withChart {
+		e.Chart = func(context.Context, achart.Meta) (*plot.Plot, error) {
+			p := plot.New()
+			l, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 2}})
+			if err != nil {
+				return nil, err
+			}
+			p.Add(l)
+			return p, nil
+		}
+	}
+	for i := 0; i < tables; i++ {
+		t := report.New("a", "b")
+		t.Add(1, "x")
+		name := ""
+		if i > 0 {
+			name = "more"
+		}
+		e.Tables = append(e.Tables, app.Table{Name: name, Table: t})
+	}
+	return e
+}
+
+func TestExportFilesByExtension(t *testing.T) {
+	tests := []struct {
+		exp     app.Export
+		path    string
+		want    []string
+		wantErr string
+	}{
+		{exportOf(true, 1), "out/x.png", []string{"out/x.png", "out/x.csv", "out/x.json"}, ""},
+		{exportOf(true, 2), "x.SVG", []string{"x.SVG", "x.csv", "x.json", "x-more.csv", "x-more.json"}, ""},
+		{exportOf(true, 1), "x.csv", []string{"x.csv", "x.json"}, ""},
+		{exportOf(false, 1), "x.json", []string{"x.csv", "x.json"}, ""},
+		{exportOf(true, 0), "x.pdf", []string{"x.pdf"}, ""},
+		{exportOf(false, 1), "x.png", nil, "no chart"},
+		{exportOf(true, 0), "x.csv", nil, "chart only"},
+		{exportOf(true, 1), "x.txt", nil, "end the name with .png, .svg or .pdf"},
+		{exportOf(true, 1), "  ", nil, "type a file name"},
+	}
+	for _, tc := range tests {
+		got, err := tc.exp.Files(tc.path)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("Files(%q): error %v, want one saying %q", tc.path, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("Files(%q) = %v, %v; want %v", tc.path, got, err, tc.want)
+		}
+	}
+}
+
+func TestFiltersText(t *testing.T) {
+	f := &app.Filters{}
+	if got := f.Text(); got != "all events" {
+		t.Errorf("no filters: %q", got)
+	}
+	f = &app.Filters{From: 1772323200000, Channels: []string{"web", "app"}, Segment: "buyers"} // 2026-03-01
+	if got, want := f.Text(), "from 2026-03-01, channels web, app, segment buyers"; got != want {
+		t.Errorf("Text() = %q, want %q", got, want)
+	}
+}
+
+// exportScreen is a fake screen that exports a chart and a table.
+type exportScreen struct {
+	fake
+	exp app.Export
+	ok  bool
+}
+
+func (s *exportScreen) Export() (app.Export, bool) { return s.exp, s.ok }
+
+func TestExportPromptWritesFilesOffTheUIThread(t *testing.T) {
+	b := backendtest.Open(t)
+	c := app.NewCommon(styles.Plain(), b)
+	dir := t.TempDir()
+	c.ExportDir = dir
+	s := &exportScreen{fake: fake{title: "Demo"}, exp: exportOf(true, 1)}
+	m := app.New(c, app.Entry{Slot: 1, Screen: s})
+	m.Init()
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 24})
+
+	// Nothing to export yet: the status says so and no prompt opens.
+	send(m, runes("e"))
+	if txt, _ := m.Status(); !strings.Contains(txt, "nothing to export") {
+		t.Errorf("status without an export: %q", txt)
+	}
+	s.ok = true
+	send(m, runes("e"))
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, "Export demo-view") || !strings.Contains(v, filepath.Join(dir, "demo-view-")) || !strings.Contains(v, ".png") {
+		t.Fatalf("prompt with the default path missing:\n%s", v)
+	}
+	if len(s.keys) != 0 {
+		t.Errorf("e reached the screen: %v", s.keys)
+	}
+	// An extension the export cannot write keeps the prompt open with
+	// the reason.
+	for range 4 {
+		send(m, tea.KeyMsg{Type: tea.KeyBackspace})
+	}
+	send(m, runes(".txt"), tea.KeyMsg{Type: tea.KeyEnter})
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "cannot tell the format") {
+		t.Fatalf("a .txt path should be refused in the prompt:\n%s", v)
+	}
+	// esc closes it without writing.
+	send(m, tea.KeyMsg{Type: tea.KeyEsc})
+	if v := ansi.Strip(m.View()); strings.Contains(v, "Export demo-view") {
+		t.Fatalf("esc should close the prompt:\n%s", v)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("cancelled export wrote %d files", len(entries))
+	}
+	// e, then enter: the chart and the table are written by a backend
+	// job and the status names them.
+	send(m, runes("e"))
+	cmd := send(m, tea.KeyMsg{Type: tea.KeyEnter})
+	if cmd == nil {
+		t.Fatal("enter should start the export job")
+	}
+	for _, msg := range backendtest.Drain(t, cmd, time.Minute, app.ExportKind) {
+		send(m, msg)
+	}
+	txt, isErr := m.Status()
+	if isErr || !strings.HasPrefix(txt, "wrote ") {
+		t.Fatalf("status after the export: %q (error %v)", txt, isErr)
+	}
+	files := strings.Split(strings.TrimPrefix(txt, "wrote "), ", ")
+	if len(files) != 3 || filepath.Ext(files[0]) != ".png" || filepath.Ext(files[1]) != ".csv" || filepath.Ext(files[2]) != ".json" {
+		t.Fatalf("files written: %v", files)
+	}
+	csv, err := os.ReadFile(files[1])
+	if err != nil || string(csv) != "a,b\n1,x\n" {
+		t.Errorf("CSV = %q, %v", csv, err)
+	}
+	if st, err := os.Stat(files[0]); err != nil || st.Size() < 1000 {
+		t.Errorf("PNG: %v", err)
+	}
+}
+
+func TestExportErrorInStatus(t *testing.T) {
+	c := app.NewCommon(styles.Plain(), backendtest.Empty(t))
+	c.ExportDir = filepath.Join(t.TempDir(), "missing")
+	e := exportOf(true, 1)
+	e.Chart = func(context.Context, achart.Meta) (*plot.Plot, error) { return nil, errors.New("no data to draw") }
+	s := &exportScreen{fake: fake{title: "Demo"}, exp: e, ok: true}
+	m := app.New(c, app.Entry{Slot: 1, Screen: s})
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 24})
+	send(m, runes("e"))
+	cmd := send(m, tea.KeyMsg{Type: tea.KeyEnter})
+	for _, msg := range backendtest.Drain(t, cmd, time.Minute, app.ExportKind) {
+		send(m, msg)
+	}
+	if txt, isErr := m.Status(); !isErr || !strings.Contains(txt, "no data to draw") {
+		t.Errorf("status after a failing chart: %q (error %v)", txt, isErr)
+	}
+}
