@@ -109,11 +109,15 @@ type uf struct {
 
 func newUF(n int) *uf {
 	u := &uf{parent: make([]uint32, n), size: make([]uint32, n)}
+	u.reset()
+	return u
+}
+
+func (u *uf) reset() {
 	for i := range u.parent {
 		u.parent[i] = uint32(i)
 		u.size[i] = 1
 	}
-	return u
 }
 
 func (u *uf) find(x uint32) uint32 {
@@ -178,7 +182,6 @@ func Stitch(g *Graph, guard Guard) Result {
 			}
 		}
 	}
-	cnt = nil
 
 	// 2. Persons: groups of links between non-shared anchors.
 	persons := newUF(n)
@@ -200,18 +203,19 @@ func Stitch(g *Graph, guard Guard) Result {
 			}
 		}
 	}
-	persons = nil
 
 	// 3. Attribute the other identifiers to the persons of their
 	// neighbours, round by round.
 	if maxP == 1 {
-		attributeOne(g, person, shared, isAnchor, guard.Rounds)
+		attributeOne(g, person, shared, isAnchor, guard.Rounds, cnt)
 	} else {
 		attributeMany(g, person, shared, isAnchor, guard.Rounds, maxP)
 	}
 
 	// 4. Customers: groups of links between non-shared identities.
-	cust := newUF(n)
+	cnt = nil
+	cust := persons // reused: the arrays are as large
+	cust.reset()
 	for _, l := range g.Links {
 		a, b := uint32(l>>32), uint32(l)
 		if !shared[a] && !shared[b] {
@@ -273,8 +277,8 @@ func Stitch(g *Graph, guard Guard) Result {
 // attributeOne is step 3 for MaxPersons = 1 in O(links) time and one array
 // of memory: an identifier whose neighbours name two different persons is
 // shared; one naming a single person is attributed to it.
-func attributeOne(g *Graph, person []uint32, shared []bool, isAnchor func(uint32) bool, rounds int) {
-	seen := make([]uint32, len(person)) // person seen this round + 1 … or multi
+func attributeOne(g *Graph, person []uint32, shared []bool, isAnchor func(uint32) bool, rounds int, seen []uint32) {
+	// seen[y] is the person y's neighbours named this round, or multi.
 	const multi = ^uint32(0)
 	for round := 0; round < rounds; round++ {
 		clear(seen)
