@@ -46,8 +46,21 @@ Opens the interactive workbench. Without --db it opens the built-in sample:
 on first run the sample is generated into the user cache directory
 (journey-workbench/sample) and loaded into the default database while a
 progress screen shows each file (esc cancels: the file being loaded is
-rolled back); later starts open at once. Screens: 1 Data, 2 Customers;
-? lists every key. Environment: WORKBENCH_DB names the default database,
+rolled back); later starts open at once.
+
+Screens (number keys or tab):
+  1 Data       the files loaded, rows read/loaded/rejected, rejects, daily
+               events, channel and type mix; l loads more files
+  2 Customers  search by any identifier or trait; the unified profile
+  3 Journeys   p paths (Sankey), v variants, u funnel builder,
+               t transitions heat map, a attribution by every model
+  4 Segments   saved segments (CEL expressions) checked as typed, applied
+               as the global filter; K behavioural clusters, c comparison
+  5 Simulate   policy file, simulation and off-policy comparison, learning
+               curves
+f sets the filters (dates, channels, segment) for every screen; on screens
+1–4 e exports what is on screen (charts as PNG/SVG/PDF, tables as CSV and
+JSON); ? lists every key. Environment: WORKBENCH_DB names the default database,
 WORKBENCH_SAMPLE_CUSTOMERS the size of the first-run sample, NO_COLOR
 turns colour off.`
 
