@@ -31,6 +31,18 @@ func waitFor(t *testing.T, tm *teatest.TestModel, what ...string) {
 	}, teatest.WithDuration(60*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 }
 
+// idle waits until the backend runs no query.
+func idle(t *testing.T, b interface{ Running() int }) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for b.Running() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("queries still running after 60 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func keys(tm *teatest.TestModel, ks ...string) {
 	for _, k := range ks {
 		switch k {
@@ -69,6 +81,9 @@ func TestWholeProgram(t *testing.T) {
 	waitFor(t, tm, "method both · 30 days · customers as in the log · 0 refits")
 	keys(tm, "r")
 	waitFor(t, tm, "Results · 11 policies", "95% interval", "uplift vs nothing")
+	// esc goes back to the setup once no query runs (while one runs, the
+	// root model gives esc to cancelling it).
+	idle(t, b)
 	keys(tm, "esc")
 	waitFor(t, tm, "Policies (11 of 11 ticked)")
 	keys(tm, "e")
