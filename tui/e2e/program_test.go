@@ -22,6 +22,8 @@ import (
 
 	_ "github.com/journeyworkbench/workbench/tui/screens/customers"
 	_ "github.com/journeyworkbench/workbench/tui/screens/data"
+	_ "github.com/journeyworkbench/workbench/tui/screens/journeys"
+	_ "github.com/journeyworkbench/workbench/tui/screens/segments"
 )
 
 func TestMain(m *testing.M) {
@@ -60,18 +62,20 @@ func keys(tm *teatest.TestModel, ks ...string) {
 // TestWholeProgram starts the workbench on an empty database, lets it
 // generate and load the sample with its first-run progress, then walks
 // every screen: Data (rejects), Customers (search, profile, timeline),
-// help, the filter editor, and quits.
+// help, Journeys (every sub-view, the paths exported with e), Segments
+// (clusters), the filter editor, and quits.
 func TestWholeProgram(t *testing.T) {
 	b := backendtest.Empty(t)
 	dir := filepath.Join(t.TempDir(), "sample")
 	c := app.NewCommon(styles.Plain(), b)
+	c.ExportDir = t.TempDir()
 	entries := app.Registered(c)
 	var titles []string
 	for _, e := range entries {
 		titles = append(titles, e.Screen.Title())
 	}
-	if len(entries) < 2 || entries[0].Screen.Title() != "Data" || entries[1].Screen.Title() != "Customers" {
-		t.Fatalf("registered screens %v, want Data and Customers first", titles)
+	if strings.Join(titles, ",") != "Data,Customers,Journeys,Segments" {
+		t.Fatalf("registered screens %v, want Data, Customers, Journeys, Segments", titles)
 	}
 	m := app.New(c, entries...)
 	m.WithStartup("Preparing the built-in sample (first run only)", b.PrepareSample(context.Background(), app.StartupKind, dir, sample.Options{Customers: 200, Seed: 42}))
@@ -100,7 +104,27 @@ func TestWholeProgram(t *testing.T) {
 	waitFor(t, tm, "Timeline (")
 	keys(tm, "?")
 	waitFor(t, tm, "Customers screen", "Everywhere")
-	keys(tm, "?", "tab")
+	keys(tm, "?", "3")
+	waitFor(t, tm, "[3 Journeys]", "[p Paths]", "top 6 per step")
+	keys(tm, "e")
+	waitFor(t, tm, "Export journeys-paths", ".png")
+	keys(tm, "enter")
+	waitFor(t, tm, "wrote ", "journeys-paths-")
+	keys(tm, "v")
+	waitFor(t, tm, "distinct variants")
+	keys(tm, "u")
+	waitFor(t, tm, "labels (space adds)", "▸ [ ]")
+	keys(tm, " ", "j", " ")
+	waitFor(t, tm, "converted")
+	keys(tm, "t")
+	waitFor(t, tm, "P(row → column)")
+	keys(tm, "a")
+	waitFor(t, tm, "all models side by side")
+	keys(tm, "4")
+	waitFor(t, tm, "[4 Segments]", "saved segments")
+	keys(tm, "K")
+	waitFor(t, tm, "silhouette")
+	keys(tm, "esc", "1")
 	waitFor(t, tm, "[1 Data]")
 	keys(tm, "f")
 	waitFor(t, tm, "time range", "none ticked means every channel")
@@ -126,6 +150,10 @@ func TestWholeProgram(t *testing.T) {
 	}
 	if f := fm.Common().Filters; f.To-f.From != 30*24*3600*1000 {
 		t.Errorf("filter of the last 30 days not kept: %+v", f)
+	}
+	exported, _ := filepath.Glob(filepath.Join(c.ExportDir, "journeys-paths-*"))
+	if len(exported) != 5 {
+		t.Errorf("e on the paths wrote %v, want the PNG and the nodes and links as CSV and JSON", exported)
 	}
 	if !b.SampleLoaded(context.Background(), dir) {
 		t.Error("the sample is not recorded as loaded")

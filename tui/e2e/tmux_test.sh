@@ -66,8 +66,9 @@ send() {
 
 type_text() { tmux send-keys -t "$SESSION" -l "$1"; sleep 0.2; }
 
+# The program runs in $WORK, where exports land.
 tmux new-session -d -s "$SESSION" -x 120 -y 40 \
-	"env XDG_CACHE_HOME='$WORK/cache' WORKBENCH_DB= WORKBENCH_SAMPLE_CUSTOMERS=${WORKBENCH_SAMPLE_CUSTOMERS:-500} '$BIN' 2>'$WORK/stderr'; echo \$? >'$WORK/status'; sleep 60"
+	"cd '$WORK' && env XDG_CACHE_HOME='$WORK/cache' WORKBENCH_DB= WORKBENCH_SAMPLE_CUSTOMERS=${WORKBENCH_SAMPLE_CUSTOMERS:-500} '$BIN' 2>'$WORK/stderr'; echo \$? >'$WORK/status'; sleep 60"
 
 # First run: the progress screen, then the Data screen.
 wait_for "Journey Workbench" 10
@@ -103,9 +104,54 @@ send '?'
 send Escape
 wait_for "enter profile"
 
-# Every other registered screen (Journeys, Segments, … when present), then
-# back to Customers.
-for n in 3 4 5 6 7 8 9; do
+# Journeys: every sub-view, a node's customers, and an export of the paths.
+send 3
+wait_for "[3 Journeys]"
+wait_for "top 6 per step"
+send Enter
+wait_for "Customers behind"
+wait_for "enter opens the profile"
+send Escape
+wait_for "top 6 per step"
+send e
+wait_for "Export journeys-paths"
+send Enter
+wait_for "wrote ./journeys-paths-"
+for ext in png csv json; do
+	ls "$WORK"/journeys-paths-*."$ext" >/dev/null 2>&1 || fail "e wrote no journeys-paths .$ext in $WORK"
+done
+send v
+wait_for "distinct variants"
+send u
+wait_for "labels (space adds)"
+wait_for "▸ [ ]"
+send Space j Space
+wait_for "converted"
+send t
+wait_for "P(row → column)"
+send a
+wait_for "all models side by side"
+
+# Segments: a new segment counted as typed, saved, then the clusters.
+send 4
+wait_for "[4 Segments]"
+wait_for "saved segments"
+send n
+wait_for "New segment"
+type_text "orders >= 2"
+wait_for "✓ "
+send Enter
+type_text "buyers"
+send Enter
+wait_for "segment buyers saved"
+send K
+wait_for "silhouette"
+send Escape
+wait_for "saved segments"
+
+# Every other registered screen (Simulate, … when present), then back to
+# Customers.
+for n in 5 6 7 8 9; do
 	send "$n"
 	sleep 0.3
 	check_no_panic
