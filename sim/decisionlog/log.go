@@ -365,16 +365,30 @@ func (l *Log) text(t, j int) string {
 // reusing s's map and slices. The log must be finished (Finish).
 func (l *Log) State(i int, s *policy.State) { l.stateAt(int(l.rank[i]), s) }
 
-// stateAt fills s with the state of the decision of time rank t.
+// stateAt fills s with the state of the decision of time rank t. Present
+// features are overwritten and missing ones deleted, which spares
+// clearing the map when it holds the features of an earlier decision;
+// should it hold any other key (a policy added one), it is cleared and
+// filled afresh.
 func (l *Log) stateAt(t int, s *policy.State) {
 	if s.Features == nil {
 		s.Features = make(map[string]policy.Value, len(l.cols))
-	} else {
-		clear(s.Features)
 	}
+	present := 0
 	for j, c := range l.cols {
 		if c.kind[t] != kMissing {
 			s.Features[c.name] = l.value(t, j)
+			present++
+		} else {
+			delete(s.Features, c.name)
+		}
+	}
+	if len(s.Features) != present {
+		clear(s.Features)
+		for j, c := range l.cols {
+			if c.kind[t] != kMissing {
+				s.Features[c.name] = l.value(t, j)
+			}
 		}
 	}
 	s.Time = l.tTime[t]

@@ -242,8 +242,14 @@ func EvaluateAll(log *Log, actionDists [][]float64, estimatedRewards []float64, 
 	// over the resample indices, and dropped, which bounds the memory of
 	// many policies. Resample b's indices depend only on (Seed, b), so
 	// every batch sees the same resamples and the results do not depend
-	// on the batching.
-	type layout struct{ u, v, d int }
+	// on the batching. Within a policy a column equal to another is kept
+	// once, and one equal to the sum of two others (DR's U_i is SNDR's
+	// U_i + V_i when DR is not clipped) is not kept at all: its resample
+	// sum is the sum of theirs.
+	type layout struct {
+		u    [2]int // U is the sum of columns u[0] and u[1] (−1: none)
+		v, d int
+	}
 	out := make([]Report, len(actionDists))
 	var cols [][]float64
 	var batch []int
@@ -260,7 +266,11 @@ func EvaluateAll(log *Log, actionDists [][]float64, estimatedRewards []float64, 
 					L := lays[p][k]
 					for b := 0; b < nBoot; b++ {
 						s := sums[b*nc : (b+1)*nc]
-						v := s[L.u] / float64(n)
+						su := s[L.u[0]]
+						if L.u[1] >= 0 {
+							su += s[L.u[1]]
+						}
+						v := su / float64(n)
 						if L.d >= 0 {
 							if s[L.d] == 0 {
 								continue
@@ -288,23 +298,25 @@ func EvaluateAll(log *Log, actionDists [][]float64, estimatedRewards []float64, 
 			}
 			return nil, err
 		}
-		if len(cols)+3*len(ests) > maxPassCols {
-			flush()
-		}
-		first := len(cols)
+		// The policy's own columns pc, indexed locally.
+		var pc [][]float64
 		colOf := func(x []float64) int {
 			if x == nil {
 				return -1
 			}
-			for j := first; j < len(cols); j++ {
-				if equalSlices(cols[j], x) {
+			for j := range pc {
+				if equalSlices(pc[j], x) {
 					return j
 				}
 			}
-			cols = append(cols, x)
-			return len(cols) - 1
+			pc = append(pc, x)
+			return len(pc) - 1
 		}
-		lay := make([]layout, len(ests))
+		type pending struct {
+			u    []float64
+			v, d int
+		}
+		terms := make([]pending, len(ests))
 		rep := Report{Alpha: alpha, Bootstrap: nBoot, Seed: opts.Seed}
 		for k, e := range ests {
 			var t Terms
@@ -317,16 +329,65 @@ func EvaluateAll(log *Log, actionDists [][]float64, estimatedRewards []float64, 
 			} else {
 				t = e.terms(in)
 			}
-			lay[k] = layout{colOf(t.U), colOf(t.V), colOf(t.D)}
+			terms[k] = pending{t.U, colOf(t.V), colOf(t.D)}
 			rep.Results = append(rep.Results, Result{Estimator: e, Name: e.Name(), Value: t.Value(),
 				Low: math.NaN(), High: math.NaN(), StdErr: math.NaN()})
 		}
+		// U columns after V and D, so that a U can be a sum of them.
+		lay := make([]layout, len(ests))
+		for k, t := range terms {
+			lay[k] = layout{u: [2]int{-1, -1}, v: t.v, d: t.d}
+			for j := range pc {
+				if equalSlices(pc[j], t.u) {
+					lay[k].u[0] = j
+					break
+				}
+			}
+			if lay[k].u[0] < 0 {
+				if a, b, ok := sumOf(pc, t.u); ok {
+					lay[k].u = [2]int{a, b}
+				} else {
+					lay[k].u[0] = colOf(t.u)
+				}
+			}
+		}
+		if len(cols)+len(pc) > maxPassCols {
+			flush()
+		}
+		off := len(cols)
+		for k := range lay {
+			L := &lay[k]
+			for _, x := range []*int{&L.u[0], &L.u[1], &L.v, &L.d} {
+				if *x >= 0 {
+					*x += off
+				}
+			}
+		}
+		cols = append(cols, pc...)
 		rep.Diagnostics = diagnose(in)
 		lays[p], out[p] = lay, rep
 		batch = append(batch, p)
 	}
 	flush()
 	return out, nil
+}
+
+// sumOf finds columns a < b of cols with x_i = cols[a][i] + cols[b][i]
+// exactly for every i.
+func sumOf(cols [][]float64, x []float64) (int, int, bool) {
+	for a := range cols {
+	pairs:
+		for b := a + 1; b < len(cols); b++ {
+			ca, cb := cols[a], cols[b]
+			for i, v := range x {
+				if v != ca[i]+cb[i] {
+					continue pairs
+				}
+			}
+			return a, b, true
+		}
+	}
+	return 0, 0, false
 }
 
 func equalSlices(a, b []float64) bool {

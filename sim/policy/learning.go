@@ -389,6 +389,7 @@ type LinUCB struct {
 	d       int
 	ainv    [][]float64 // per action, d×d row-major
 	b       [][]float64
+	theta   [][]float64 // per action A⁻¹b, nil until needed after an update
 	x, tmp  []float64
 	mask    []bool
 }
@@ -459,19 +460,38 @@ func valueText(v Value) string {
 // Score returns θ_aᵀx and the exploration bonus α√(xᵀA_a⁻¹x) of action a.
 func (l *LinUCB) Score(x []float64, a int) (mean, bonus float64) {
 	d := l.d
-	ai, b := l.ainv[a], l.b[a]
+	ai, th := l.ainv[a], l.thetaOf(a)
 	var quad float64
 	for j := 0; j < d; j++ {
 		row := ai[j*d : (j+1)*d]
-		var r, th float64
+		var r float64
 		for k, xk := range x {
 			r += row[k] * xk
-			th += row[k] * b[k]
 		}
 		quad += x[j] * r
-		mean += th * x[j]
+		mean += th[j] * x[j]
 	}
 	return mean, l.Alpha * math.Sqrt(math.Max(quad, 0))
+}
+
+// thetaOf returns θ_a = A_a⁻¹ b_a, computed once after each update of a.
+func (l *LinUCB) thetaOf(a int) []float64 {
+	if l.theta == nil {
+		l.theta = make([][]float64, len(l.ainv))
+	}
+	if l.theta[a] == nil {
+		d := l.d
+		th := make([]float64, d)
+		ai, b := l.ainv[a], l.b[a]
+		for j := 0; j < d; j++ {
+			row := ai[j*d : (j+1)*d]
+			for k, bk := range b {
+				th[j] += row[k] * bk
+			}
+		}
+		l.theta[a] = th
+	}
+	return l.theta[a]
 }
 
 // Probs puts probability 1 on the allowed action with the highest upper
@@ -520,6 +540,9 @@ func (l *LinUCB) UpdateWeighted(s *State, a int, reward, w float64) {
 	}
 	for j, xj := range x {
 		l.b[a][j] += w * reward * xj
+	}
+	if l.theta != nil {
+		l.theta[a] = nil
 	}
 }
 
