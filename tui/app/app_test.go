@@ -451,3 +451,24 @@ func TestRegistryOrdersSlots(t *testing.T) {
 }
 
 func ingestOptions() ingest.Options { return ingest.Options{} }
+
+// TestHeaderKeepsEveryTabAt80Columns: with five screens at 80 columns the
+// database name gives way so that every tab shows.
+func TestHeaderKeepsEveryTabAt80Columns(t *testing.T) {
+	c := app.NewCommon(styles.Plain(), backendtest.Empty(t))
+	var entries []app.Entry
+	for i, title := range []string{"Data", "Customers", "Journeys", "Segments", "Simulate"} {
+		entries = append(entries, app.Entry{Slot: i + 1, Screen: &fake{title: title}})
+	}
+	m := app.New(c, entries...)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	head := strings.Split(ansi.Strip(m.View()), "\n")[0]
+	if !strings.Contains(head, "5 Simulate") || strings.Contains(head, "…") {
+		t.Errorf("header at 80 columns cuts tabs: %q", head)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 24})
+	head = strings.Split(ansi.Strip(m.View()), "\n")[0]
+	if !strings.Contains(head, "· ") || !strings.Contains(head, "5 Simulate") {
+		t.Errorf("header at 160 columns should name the database and every tab: %q", head)
+	}
+}

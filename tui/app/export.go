@@ -125,6 +125,20 @@ func (e Export) extensions() string {
 	return strings.Join(x, " or ")
 }
 
+// shortExtensions is extensions in a few words for the prompt.
+func (e Export) shortExtensions() string {
+	var x []string
+	switch {
+	case e.Chart != nil && len(e.Tables) > 0:
+		x = append(x, ".png/.svg/.pdf chart and tables", ".csv/.json tables only")
+	case e.Chart != nil:
+		x = append(x, ".png/.svg/.pdf")
+	default:
+		x = append(x, ".csv/.json (both are written)")
+	}
+	return strings.Join(x, " · ")
+}
+
 // Write writes the files Files(path) lists: the chart drawn with meta
 // (analysis/chart.Save) and each table as CSV and JSON
 // (report.Table.WriteCSV, WriteJSON). It returns the files written; on an
@@ -344,7 +358,7 @@ func (m *Model) exportView(body string, w, h int) string {
 		st.Render(st.Header, chart.Truncate("── Export "+chart.Sanitize(p.exp.Name)+" "+strings.Repeat("─", max(w-12-chart.Width(p.exp.Name), 0)), w)),
 		chart.Truncate(p.input.View(), w),
 		info,
-		st.Render(st.Muted, chart.Truncate("the extension picks the format: "+p.exp.extensions(), w)),
+		st.Render(st.Muted, chart.Truncate("the extension picks: "+p.exp.shortExtensions(), w)),
 	}
 	lines := strings.Split(body, "\n")
 	for len(lines) < h {

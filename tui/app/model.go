@@ -454,10 +454,14 @@ func (m *Model) headerLine(w int) string {
 		}
 	}
 	left := st.Render(st.Title, name)
-	if db != "" {
-		left += st.Render(st.Muted, " · "+chart.Sanitize(db))
-	}
 	line := left + "  " + strings.Join(tabs, "")
+	if db != "" {
+		// The database's name goes first when the tabs would not fit.
+		withDB := st.Render(st.Title, name) + st.Render(st.Muted, " · "+chart.Sanitize(db)) + "  " + strings.Join(tabs, "")
+		if chart.Width(withDB) <= w || chart.Width(line) > w {
+			line = withDB
+		}
+	}
 	return chart.Truncate(line, w)
 }
 
