@@ -31,9 +31,9 @@ func TestExportEverySubView(t *testing.T) {
 		{"t", []string{".png", ".csv", ".json"}, [][]string{journeys.TransitionColumns}, false},
 		{"a", []string{".png", ".csv", ".json"}, [][]string{journeys.AttributionColumns(models)}, true},
 	}
+	s, r, c := open(t, w, h)
 	for _, tc := range tests {
 		t.Run(tc.key, func(t *testing.T) {
-			s, r, c := open(t, w, h)
 			r.Key(tc.key)
 			if tc.key == "u" {
 				withFunnel(r)
