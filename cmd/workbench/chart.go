@@ -838,9 +838,8 @@ func comparisonEstimates(path string, cmp *compare.Comparison, measure []string,
 			measure = []string{"net"}
 		}
 	}
-	names := map[string]string{"net": "simulated net value", "uplift": "simulated uplift over doing nothing", "ope": "off-policy estimate"}
 	for _, x := range measure {
-		if _, ok := names[x]; !ok {
+		if _, ok := compare.MeasureNames[x]; !ok {
 			return nil, fmt.Errorf("%w: --measure %q: use net, uplift or ope", errUsage, x)
 		}
 		if x == "ope" && len(measure) > 1 {
@@ -850,52 +849,17 @@ func comparisonEstimates(path string, cmp *compare.Comparison, measure []string,
 			return nil, fmt.Errorf("%w: --measure %s: %s has no simulation (it was run with --method ope); use --measure ope", errUsage, x, path)
 		}
 	}
-	var est []chart.Estimate
-	for _, r := range cmp.Rows {
-		for _, x := range measure {
-			e := map[string]*compare.Estimate{"net": r.SimNet, "uplift": r.SimUplift, "ope": r.OPE}[x]
-			if e == nil {
-				continue
-			}
-			est = append(est, chart.Estimate{Policy: r.Policy, Method: upperFirst(names[x]), Value: e.Value, Lo: e.Low, Hi: e.High})
-		}
+	if measure[0] == "ope" && cmp.OPE == nil {
+		return nil, fmt.Errorf("%w: --measure ope: %s has no off-policy evaluation (it was run with --method sim); use --measure net", errUsage, path)
 	}
-	var src []string
-	if measure[0] == "ope" {
-		if cmp.OPE == nil {
-			return nil, fmt.Errorf("%w: --measure ope: %s has no off-policy evaluation (it was run with --method sim); use --measure net", errUsage, path)
-		}
-		m.Title = fmt.Sprintf("Policy comparison: off-policy value per decision (%s estimator)", strings.ToUpper(cmp.OPE.Estimator))
-		m.YLabel = "Mean reward per decision"
-		src = append(src, fmt.Sprintf("%s logged decisions", thousands(int64(cmp.OPE.N))))
-		if v := cmp.OPEVerdict; v != nil {
-			src = append(src, verdictText(v))
-		}
-	} else {
-		m.Title = "Policy comparison: simulated net value per customer"
-		if len(measure) == 1 && measure[0] == "uplift" {
-			m.Title = "Policy comparison: simulated uplift per customer over doing nothing"
-		}
-		m.YLabel = "Per customer over the horizon"
-		if cmp.Sim != nil && cmp.Sim.Result != nil {
-			r := cmp.Sim.Result
-			src = append(src, fmt.Sprintf("%s customers × %d days, seed %d, %d refits", thousands(int64(r.Customers)), r.HorizonDays, r.Seed, cmp.Sim.Replicates))
-		}
-		if v := cmp.SimVerdict; v != nil {
-			src = append(src, verdictText(v))
-		}
+	est, err := compare.PolicyEstimates(cmp, measure...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --measure: %v", errUsage, err)
 	}
-	m.Subtitle = strings.Join(append([]string{filepath.Base(filepath.Dir(path)) + "/" + filepath.Base(path)}, append(src, "95% intervals")...), " · ")
+	cm := compare.PolicyChartMeta(cmp, measure...)
+	m.Title, m.YLabel = cm.Title, cm.YLabel
+	m.Subtitle = filepath.Base(filepath.Dir(path)) + "/" + filepath.Base(path) + " · " + cm.Subtitle
 	return est, nil
-}
-
-// verdictText is the verdict in a few words: the winner, or that the
-// policies cannot be told apart.
-func verdictText(v *compare.Verdict) string {
-	if v.Declared {
-		return "winner " + v.Leader
-	}
-	return "no clear winner"
 }
 
 func learningChart(fs *flag.FlagSet) chartBuild {
@@ -932,8 +896,8 @@ func learningChart(fs *flag.FlagSet) chartBuild {
 		m.Title = "Learning curves"
 		m.Subtitle = fmt.Sprintf("%s · %d curves", filepath.Base(filepath.Dir(path))+"/"+filepath.Base(path), len(series))
 		if fromSim {
-			m.Title = "Learning curves: mean net reward per decision over the simulated days"
-			m.XLabel, m.YLabel = "Day of the simulation (start of the period)", "Mean net reward per decision"
+			lm := compare.LearningChartMeta(nil)
+			m.Title, m.XLabel, m.YLabel = lm.Title, lm.XLabel, lm.YLabel
 			m.Subtitle += simulationText(filepath.Join(filepath.Dir(path), "comparison.json"))
 		}
 		p, err := chart.LearningCurves(series, m)
