@@ -95,7 +95,6 @@ func (m *RewardModel) ridgeInfluence(pi []float64) ([]float64, error) {
 	folds, models := len(m.train), m.models()
 	// S[f*models+md] = Σ_{i in f} Σ_{a of md} π(a|x_i) z(x_i,a).
 	S := make([]float64, folds*models*p)
-	z := make([]float64, p)
 	for i := 0; i < n; i++ {
 		f := m.fold[i]
 		x := m.X.RawRowView(i)
@@ -132,16 +131,22 @@ func (m *RewardModel) ridgeInfluence(pi []float64) ([]float64, error) {
 	}
 	g := make([]float64, n)
 	for j, a := range m.actions {
-		zj := m.design(z, j, a)
+		x := m.X.RawRowView(j)
 		md := m.modelOf(a)
 		for k, f := range used[m.fold[j]] {
 			vf := v[f*models+md]
 			if vf == nil || m.betas[f*K+a] == nil {
 				continue
 			}
-			dot := 0.0
-			for c, zc := range zj {
-				dot += vf[c] * zc
+			// v·z(x_j,a_j) with z = [1, x_j, onehot(a_j)].
+			dot := vf[0]
+			for c, xc := range x {
+				if xc != 0 {
+					dot += vf[1+c] * xc
+				}
+			}
+			if m.pooled && a > 0 {
+				dot += vf[d+a]
 			}
 			g[j] += dot * m.loo[j*m.maxUsed+k]
 		}

@@ -307,6 +307,7 @@ func (t *Thompson) Probs(s *State, out []float64) {
 	}
 	mk := t.mk
 	for i, m := range t.mask {
+		mk[i] = 0
 		if m {
 			mk[i] = 1
 		}

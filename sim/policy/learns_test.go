@@ -69,3 +69,27 @@ policies:
 		}
 	}
 }
+
+// TestThompsonProbsDependOnlyOnState: Probs in a state does not depend on
+// the states asked before it (the per-cell cache is keyed by the allowed
+// actions): after a state where every action is allowed, a state without
+// SMS consent gets exactly what a fresh learner gives it, with no mass on
+// sms_discount.
+func TestThompsonProbsDependOnlyOnState(t *testing.T) {
+	noSMS := st("consent_email", true, "consent_sms", false, "consent_push", true, "consent_call", true)
+	a := NewThompson("ts", testActions, DefaultContactRules(), nil, DefaultNIGPrior(), 500, 3)
+	b := NewThompson("ts", testActions, DefaultContactRules(), nil, DefaultNIGPrior(), 500, 3)
+	k := len(testActions.Names)
+	pa, pb := make([]float64, k), make([]float64, k)
+	a.Probs(full(), pa)
+	a.Probs(noSMS, pa)
+	b.Probs(noSMS, pb)
+	for i := range pa {
+		if pa[i] != pb[i] {
+			t.Fatalf("after a fully allowed state %v, fresh %v", pa, pb)
+		}
+	}
+	if sms := testActions.Index("sms_discount"); pa[sms] != 0 {
+		t.Errorf("sms_discount has mass %v without consent", pa[sms])
+	}
+}
