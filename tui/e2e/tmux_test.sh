@@ -204,8 +204,10 @@ echo "tmux_test: ok (second start showed the Data screen in ${elapsed_ms} ms at 
 
 # ---- Simulate screen ---------------------------------------------------
 # A third start at 80x24 with an $EDITOR that appends a policy: the built-in
-# example's policies, a short run and its results, a long run cancelled
-# with esc, and an edit of the policy file that the screen reloads.
+# example's policies, a short run and its results, e on the results writing
+# the chart (PNG), the comparison table and the learning curves (CSV and
+# JSON), a long run cancelled with esc, and an edit of the policy file (E)
+# that the screen reloads.
 tmux kill-session -t "$SESSION"
 rm -f "$WORK/status"
 cat >"$WORK/editor.sh" <<'ED'
@@ -214,7 +216,7 @@ printf '  - {name: late addition, type: nothing}\n' >>"$1"
 ED
 chmod +x "$WORK/editor.sh"
 tmux new-session -d -s "$SESSION" -x 80 -y 24 \
-	"env XDG_CACHE_HOME='$WORK/cache' WORKBENCH_DB= VISUAL= EDITOR='$WORK/editor.sh' '$BIN' 2>'$WORK/stderr'; echo \$? >'$WORK/status'; sleep 60"
+	"cd '$WORK' && env XDG_CACHE_HOME='$WORK/cache' WORKBENCH_DB= VISUAL= EDITOR='$WORK/editor.sh' '$BIN' 2>'$WORK/stderr'; echo \$? >'$WORK/status'; sleep 60"
 wait_for "Sources 9 files" 10
 send 5
 wait_for "Policy file built-in example"
@@ -224,6 +226,17 @@ wait_for "method both · 30 days · customers as in the log · 0 refits"
 send r
 wait_for "Results · 11 policies" 60
 wait_for "uplift vs nothing"
+send e
+wait_for "Export simulate-results"
+send Enter
+wait_for "wrote " 30
+for pat in 'simulate-results-*.png' 'simulate-results-*[0-9].csv' 'simulate-results-*[0-9].json' 'simulate-results-*-learning.csv' 'simulate-results-*-learning.json'; do
+	# shellcheck disable=SC2086
+	set -- "$WORK"/$pat
+	[ -s "$1" ] || fail "e on the Simulate results did not write $pat in $WORK"
+done
+head -1 "$WORK"/simulate-results-*[0-9].csv | grep -qxF 'policy,method,value,95% interval,uplift vs nothing,uplift interval,contacts,opt-outs' ||
+	fail "the exported comparison's header is not the table's"
 send Escape
 wait_for "Policies (11 of 11 ticked)"
 send n n n
@@ -232,7 +245,7 @@ send r
 wait_for "Running"
 send Escape
 wait_for "cancelled" 10
-send e
+send E
 wait_for "late addition" 10
 wait_for "12 policies build with the"
 send q
@@ -245,4 +258,4 @@ if grep -qE 'panic|goroutine [0-9]+|runtime error' "$WORK/stderr"; then
 	cat "$WORK/stderr" >&2
 	fail "panic on stderr"
 fi
-echo "tmux_test: ok (Simulate screen: run, cancel, edit)"
+echo "tmux_test: ok (Simulate screen: run, export, cancel, edit)"

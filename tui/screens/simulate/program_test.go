@@ -48,6 +48,8 @@ func keys(tm *teatest.TestModel, ks ...string) {
 		switch k {
 		case "esc":
 			tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
+		case "enter":
+			tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 		default:
 			tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
 		}
@@ -58,8 +60,9 @@ func keys(tm *teatest.TestModel, ks ...string) {
 // on a copy of the 300-customer fixture and
 // walks the Simulate screen: the built-in example's policies, a run with
 // its results (verdict, table, chart), back to the setup, and an edit of
-// the policy file through $EDITOR (a script that appends a policy) that
-// the screen reloads.
+// the policy file through $EDITOR (E, a script that appends a policy)
+// that the screen reloads. On the results, e exports the chart as PNG and
+// the comparison and learning curves as CSV and JSON.
 func TestWholeProgram(t *testing.T) {
 	b := openDB(t)
 	dir := filepath.Dir(b.Path())
@@ -70,6 +73,7 @@ func TestWholeProgram(t *testing.T) {
 	t.Setenv("VISUAL", "")
 	t.Setenv("EDITOR", ed)
 	c := app.NewCommon(styles.Plain(), b)
+	c.ExportDir = t.TempDir()
 	m := app.New(c, app.Registered(c)...)
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
 
@@ -81,12 +85,22 @@ func TestWholeProgram(t *testing.T) {
 	waitFor(t, tm, "method both · 30 days · customers as in the log · 0 refits")
 	keys(tm, "r")
 	waitFor(t, tm, "Results · 11 policies", "95% interval", "uplift vs nothing")
+	idle(t, b)
+	keys(tm, "e")
+	waitFor(t, tm, "Export simulate-results")
+	keys(tm, "enter")
+	waitFor(t, tm, "wrote ")
+	idle(t, b)
+	for _, pat := range []string{"simulate-results-*.png", "simulate-results-*[0-9].csv", "simulate-results-*[0-9].json", "simulate-results-*-learning.csv", "simulate-results-*-learning.json"} {
+		if m, _ := filepath.Glob(filepath.Join(c.ExportDir, pat)); len(m) != 1 {
+			t.Errorf("e on the results wrote %d files %s, want 1", len(m), pat)
+		}
+	}
 	// esc goes back to the setup once no query runs (while one runs, the
 	// root model gives esc to cancelling it).
-	idle(t, b)
 	keys(tm, "esc")
 	waitFor(t, tm, "Policies (11 of 11 ticked)")
-	keys(tm, "e")
+	keys(tm, "E")
 	waitFor(t, tm, "late addition", "12 policies build with the")
 	keys(tm, "q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))

@@ -6,8 +6,11 @@
 // and run with a progress bar that esc cancels. The results are the
 // comparison table with the verdict in plain words, a chart of each
 // policy's value with its 95% interval, and the learning curves of the
-// policies that learn. e opens the policy file in $EDITOR and reloads it
-// when the editor exits, showing the first error with its line.
+// policies that learn. E opens the policy file in $EDITOR and reloads it
+// when the editor exits, showing the first error with its line; e (the
+// global export) writes what is on screen: the policy list, or the
+// comparison table as CSV and JSON with the chart of values and intervals
+// (see Export).
 //
 // The runs are compare.RunAll (the same wiring as `workbench simulate`),
 // off the UI thread through backend.Simulate.
@@ -95,7 +98,7 @@ func DefaultSettings() Settings {
 	return Settings{Method: Both, HorizonDays: 90, Refits: 5, Seed: 1}
 }
 
-// EditedMsg arrives when the editor started with e exits.
+// EditedMsg arrives when the editor started with E exits.
 type EditedMsg struct {
 	Path string
 	Err  error
@@ -174,7 +177,7 @@ func defaultKeys() keyset {
 		refits:    bind("R", "R", "refits"),
 		run:       bind("r", "r", "run"),
 		results:   bind("v", "v", "last results"),
-		edit:      bind("e", "e", "edit policy file in $EDITOR"),
+		edit:      bind("E", "E", "edit policy file in $EDITOR"),
 		open:      bind("o", "o", "open another policy file"),
 		reload:    bind("L", "L", "reload policy file"),
 		back:      bind("esc", "esc", "cancel run / back"),
@@ -371,14 +374,14 @@ func (s *Screen) resultMsg(msg backend.ResultMsg) tea.Cmd {
 				s.stale = true
 				return nil
 			}
-			return app.Error(fmt.Errorf("%v — fix it with e (edit) or open another file with o", msg.Err))
+			return app.Error(fmt.Errorf("%v — fix it with E (edit) or open another file with o", msg.Err))
 		}
 		pc := msg.Value.(*backend.PolicyCheck)
 		s.setFile(pc.File)
 		s.decided = pc.Decisions
 		s.buildErr = pc.Err
 		if pc.Err != nil {
-			return app.Error(fmt.Errorf("%v — fix it with e (edit) or open another file with o", pc.Err))
+			return app.Error(fmt.Errorf("%v — fix it with E (edit) or open another file with o", pc.Err))
 		}
 		if n := s.notice; n != nil {
 			s.notice = nil
@@ -597,7 +600,7 @@ func (s *Screen) run() tea.Cmd {
 	case s.checking:
 		return app.Status("still reading the policy file; press r again in a moment")
 	case s.fileErr != nil || s.buildErr != nil:
-		return app.Error(fmt.Errorf("cannot run: %v — fix it with e (edit) or open another file with o", s.FileErr()))
+		return app.Error(fmt.Errorf("cannot run: %v — fix it with E (edit) or open another file with o", s.FileErr()))
 	case s.file == nil:
 		return s.check()
 	}
@@ -646,7 +649,7 @@ func (s *Screen) edit() tea.Cmd {
 		s.path, s.data = path, nil
 	}
 	if ed == "" {
-		s.notice = fmt.Errorf("no editor: set $EDITOR (for example export EDITOR=nano) and press e again; the policy file is %s", path)
+		s.notice = fmt.Errorf("no editor: set $EDITOR (for example export EDITOR=nano) and press E again; the policy file is %s", path)
 		return s.check()
 	}
 	args := strings.Fields(ed)

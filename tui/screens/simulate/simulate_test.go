@@ -407,7 +407,7 @@ func TestBadPolicyFile(t *testing.T) {
 			if s.FileErr() == nil || !strings.Contains(s.FileErr().Error(), c.want) {
 				t.Fatalf("error %v, want one with %q", s.FileErr(), c.want)
 			}
-			if !r.StatusErr || !strings.Contains(r.Status, c.want) || !strings.Contains(r.Status, "fix it with e") {
+			if !r.StatusErr || !strings.Contains(r.Status, c.want) || !strings.Contains(r.Status, "fix it with E") {
 				t.Errorf("status %q (error %v)", r.Status, r.StatusErr)
 			}
 			if _, pf := s.PolicyFile(); (pf != nil) != c.parses {
@@ -430,7 +430,7 @@ func TestEditWithoutEditorSaysWhatToSet(t *testing.T) {
 	t.Setenv("VISUAL", "")
 	b := openDB(t)
 	s, r, _ := open(t, b, 80, 24)
-	r.Key("e")
+	r.Key("E")
 	want := filepath.Join(filepath.Dir(b.Path()), "policies.yaml")
 	if !r.StatusErr || !strings.Contains(r.Status, "set $EDITOR") || !strings.Contains(r.Status, want) {
 		t.Errorf("status %q", r.Status)
@@ -453,9 +453,9 @@ func TestEditReloadsTheFile(t *testing.T) {
 	p := filepath.Join(filepath.Dir(b.Path()), "policies.yaml")
 	writeFile(t, p, "policies:\n  - {name: quiet, type: nothing}\n  - {name: mail, type: single, action: email_offer}\n")
 	s, r, _ := open(t, b, 80, 24)
-	_, cmd := s.Update(screentest.KeyMsg("e"))
+	_, cmd := s.Update(screentest.KeyMsg("E"))
 	if cmd == nil {
-		t.Fatal("e should start the editor")
+		t.Fatal("E should start the editor")
 	}
 	// The editor (here: a file written by the test) changes the file.
 	writeFile(t, p, "policies:\n  - {name: quiet, type: nothing}\n  - {name: mail, type: single, action: email_offer}\n  - {name: text, type: single, action: sms_discount}\n")

@@ -43,7 +43,7 @@ func (s *Screen) setupView(w, h int) string {
 	var lines []string
 	file := "Policy file " + st.Render(st.Label, chart.Sanitize(s.pathLabel()))
 	if s.path == Builtin {
-		file += st.Render(st.Muted, " (e copies it next to the database to edit; o opens another)")
+		file += st.Render(st.Muted, " (E copies it next to the database to edit; o opens another)")
 	}
 	lines = append(lines, file)
 	set := s.set
@@ -89,12 +89,16 @@ func (s *Screen) setupView(w, h int) string {
 	}
 	rows = max(rows, 0)
 	n := len(s.file.Names)
-	s.off = chart.ScrollOffset(s.off, s.cur, rows, n)
 	nw := 0
 	for _, name := range s.file.Names {
 		nw = max(nw, chart.Width(chart.Sanitize(name)))
 	}
 	nw = min(nw, max(w-14, 4))
+	if rows > 1 {
+		lines = append(lines, st.Render(st.Header, "  "+chart.PadRight(PolicyColumns[0], 3)+" "+chart.PadRight(PolicyColumns[1], nw)+"  "+PolicyColumns[2]))
+		rows--
+	}
+	s.off = chart.ScrollOffset(s.off, s.cur, rows, n)
 	for i := s.off; i < min(n, s.off+rows); i++ {
 		name := s.file.Names[i]
 		box := "[ ]"
@@ -315,9 +319,12 @@ func (s *Screen) tableLines(w int) []string {
 	st := s.c.Styles
 	rows := s.Rows()
 	cols := []*column{
-		{head: "policy", prio: 9}, {head: "method", prio: 8}, {head: "value", right: true, prio: 9},
-		{head: "95% interval", prio: 7}, {head: "uplift vs nothing", right: true, prio: 6},
-		{head: "uplift interval", prio: 2}, {head: "contacts", right: true, prio: 5}, {head: "opt-outs", right: true, prio: 4},
+		{prio: 9}, {prio: 8}, {right: true, prio: 9},
+		{prio: 7}, {right: true, prio: 6},
+		{prio: 2}, {right: true, prio: 5}, {right: true, prio: 4},
+	}
+	for i, c := range cols {
+		c.head = TableColumns[i]
 	}
 	for _, r := range rows {
 		up, upi := "—", "—"
@@ -598,4 +605,4 @@ func wrap(s string, w int) []string {
 }
 
 // listRows is about how many policies the setup view lists (for paging).
-func (s *Screen) listRows() int { return s.h - 6 }
+func (s *Screen) listRows() int { return s.h - 7 }
