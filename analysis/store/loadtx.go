@@ -45,6 +45,9 @@ type WriteTx struct {
 	stmts                                                         map[string]*sql.Stmt
 	seq                                                           int64 // the last event seq given
 
+	// counts are the events queued per day, channel and type (aggregates.go).
+	counts eventCounts
+
 	// Counters of rows inserted and ignored as duplicates.
 	Loaded, Duplicate, Rejected int64
 }
@@ -179,6 +182,7 @@ func (t *WriteTx) AddEvent(e *EventIn) error {
 		props = e.Props
 	}
 	t.seq++
+	t.counts.add(e)
 	return t.events.add(e.Customer, e.Identity, e.Time, t.seq, e.Channel, e.Type, e.Campaign, rev, props, t.sourceID, e.Line, int64(e.Dedup))
 }
 
@@ -346,6 +350,10 @@ func (t *WriteTx) Finish(st FinishStats) error {
 			t.Rollback()
 			return err
 		}
+	}
+	if err := t.saveEventCounts(); err != nil {
+		t.Rollback()
+		return err
 	}
 	return t.Commit()
 }

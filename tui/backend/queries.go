@@ -23,11 +23,12 @@ func (b *Backend) DataVersion(ctx context.Context) (int64, error) {
 	return b.st.DataVersion(ctx)
 }
 
-// Counts returns the store's event counts (store.Counts), cached for as
-// long as the data version does not change: in memory, and in a file next
-// to the database (DB + "-counts.json") so that the next start of the
-// program does not scan the events again. The first call after a load
-// scans the events.
+// Counts returns the store's event counts, read from the aggregates the
+// store keeps as events are written (store.AggregateCounts, equal to
+// store.Counts without its scan of the events), cached for as long as the
+// data version does not change: in memory, and in a file next to the
+// database (DB + "-counts.json") so that the next start of the program
+// does not read them again.
 func (b *Backend) Counts(ctx context.Context) (*store.Counts, int64, error) {
 	v, err := b.st.DataVersion(ctx)
 	if err != nil {
@@ -42,7 +43,7 @@ func (b *Backend) Counts(ctx context.Context) (*store.Counts, int64, error) {
 	b.cacheMu.Unlock()
 	c := b.readCountsFile(v)
 	if c == nil {
-		if c, err = b.st.Counts(ctx); err != nil {
+		if c, err = b.st.AggregateCounts(ctx); err != nil {
 			return nil, 0, err
 		}
 		b.writeCountsFile(v, c)
