@@ -65,7 +65,10 @@ func New(c *Common, entries ...Entry) *Model {
 		sp.Style = c.Styles.Base
 	}
 	return &Model{
-		c: c, entries: entries, spin: sp,
+		// A copy: the model replaces its entries' screens as they update,
+		// which must not write into the caller's slice (a test may read it
+		// while the program runs).
+		c: c, entries: append([]Entry(nil), entries...), spin: sp,
 		keys: rootKeys{filters: key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filters"))},
 	}
 }

@@ -88,9 +88,9 @@ func TestWholeProgram(t *testing.T) {
 	// Every registered screen by its number key, the last first so that
 	// each key changes the active tab.
 	for i := len(entries) - 1; i >= 0; i-- {
-		e := entries[i]
-		keys(tm, string(rune('0'+e.Slot)))
-		waitFor(t, tm, "["+string(rune('0'+e.Slot))+" "+e.Screen.Title()+"]")
+		slot := string(rune('0' + entries[i].Slot))
+		keys(tm, slot)
+		waitFor(t, tm, "["+slot+" "+titles[i]+"]")
 	}
 	keys(tm, "2", "/")
 	for _, r := range "C0000001" {
