@@ -23,6 +23,13 @@ import (
 // files the status line names. The files go to a temporary directory.
 func Export(t testing.TB, c *app.Common, s app.Screen, w, h int) []string {
 	t.Helper()
+	return ExportAs(t, c, s, w, h, "")
+}
+
+// ExportAs is Export with the proposed file's extension replaced by ext
+// (".svg", ".json", …; "" keeps it), typed into the prompt.
+func ExportAs(t testing.TB, c *app.Common, s app.Screen, w, h int, ext string) []string {
+	t.Helper()
 	c.ExportDir = t.TempDir()
 	m := app.New(c, app.Entry{Slot: 1, Screen: s})
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h + 4})
@@ -30,6 +37,12 @@ func Export(t testing.TB, c *app.Common, s app.Screen, w, h int) []string {
 	v := ansi.Strip(m.View())
 	if !strings.Contains(v, "Export ") || !strings.Contains(v, c.ExportDir) {
 		t.Fatalf("e did not open the export prompt with a path in %s:\n%s", c.ExportDir, v)
+	}
+	if ext != "" {
+		for range 4 { // the default ends in .png or .csv
+			m.Update(tea.KeyMsg{Type: tea.KeyBackspace})
+		}
+		m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(ext)})
 	}
 	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyEnter})
 	queue := []tea.Cmd{cmd}
@@ -88,6 +101,18 @@ func CheckPNG(t testing.TB, path string) {
 	}
 	if len(b) < 1000 || !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) {
 		t.Errorf("%s is not a drawn PNG (%d bytes)", path, len(b))
+	}
+}
+
+// CheckSVG checks that path is an SVG document with text drawn in it.
+func CheckSVG(t testing.TB, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte("<svg")) || !bytes.Contains(b, []byte("<text")) {
+		t.Errorf("%s is not a drawn SVG (%d bytes)", path, len(b))
 	}
 }
 

@@ -25,11 +25,13 @@ func TestExportEverySubView(t *testing.T) {
 		header [][]string // CSV header of each table, in order
 		shown  bool       // the (first) table is drawn on screen
 	}{
+		// The paths as the default PNG; the other charts as SVG, which
+		// draws faster (the -race run stays short).
 		{"p", []string{".png", ".csv", ".json", ".csv", ".json"}, [][]string{journeys.PathNodeColumns, journeys.PathLinkColumns}, false},
 		{"v", []string{".csv", ".json"}, [][]string{journeys.VariantColumns}, true},
-		{"u", []string{".png", ".csv", ".json"}, [][]string{journeys.FunnelColumns}, false},
-		{"t", []string{".png", ".csv", ".json"}, [][]string{journeys.TransitionColumns}, false},
-		{"a", []string{".png", ".csv", ".json"}, [][]string{journeys.AttributionColumns(models)}, true},
+		{"u", []string{".svg", ".csv", ".json"}, [][]string{journeys.FunnelColumns}, false},
+		{"t", []string{".svg", ".csv", ".json"}, [][]string{journeys.TransitionColumns}, false},
+		{"a", []string{".svg", ".csv", ".json"}, [][]string{journeys.AttributionColumns(models)}, true},
 	}
 	s, r, c := open(t, w, h)
 	for _, tc := range tests {
@@ -41,13 +43,21 @@ func TestExportEverySubView(t *testing.T) {
 			if tc.shown {
 				exporttest.CheckHeaderOnScreen(t, s.View(), tc.header[0])
 			}
-			files := exporttest.Export(t, c, s, w, h)
+			ext := ""
+			if tc.exts[0] == ".svg" {
+				ext = ".svg"
+			}
+			files := exporttest.ExportAs(t, c, s, w, h, ext)
 			if got := exporttest.Exts(files); !slices.Equal(got, tc.exts) {
 				t.Fatalf("files %v, want extensions %v", files, tc.exts)
 			}
 			i := 0
-			if tc.exts[0] == ".png" {
+			switch tc.exts[0] {
+			case ".png":
 				exporttest.CheckPNG(t, files[0])
+				i = 1
+			case ".svg":
+				exporttest.CheckSVG(t, files[0])
 				i = 1
 			}
 			for k, want := range tc.header {
@@ -70,9 +80,9 @@ func TestExportPathsMatchesTheAnalysis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := exporttest.Export(t, c, s, 100, 30)
-	nodes := exporttest.Rows(t, files[1])
-	links := exporttest.Rows(t, files[3])
+	files := exporttest.ExportAs(t, c, s, 100, 30, ".csv") // the tables only
+	nodes := exporttest.Rows(t, files[0])
+	links := exporttest.Rows(t, files[2])
 	if len(nodes) != len(res.Nodes) || len(links) != len(res.Links) {
 		t.Fatalf("%d nodes and %d links exported, the analysis has %d and %d", len(nodes), len(links), len(res.Nodes), len(res.Links))
 	}
