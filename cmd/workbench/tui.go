@@ -58,9 +58,9 @@ Screens (number keys or tab):
                as the global filter; K behavioural clusters, c comparison
   5 Simulate   policy file, simulation and off-policy comparison, learning
                curves
-f sets the filters (dates, channels, segment) for every screen; on screens
-1–4 e exports what is on screen (charts as PNG/SVG/PDF, tables as CSV and
-JSON); ? lists every key. Environment: WORKBENCH_DB names the default database,
+f sets the filters (dates, channels, segment) for every screen; e exports
+what is on screen (charts as PNG/SVG/PDF, tables as CSV and JSON); ? lists
+every key. Environment: WORKBENCH_DB names the default database,
 WORKBENCH_SAMPLE_CUSTOMERS the size of the first-run sample, NO_COLOR
 turns colour off.`
 
