@@ -120,6 +120,8 @@ func runLoad(c *command, args []string, stdout, stderr io.Writer) error {
 	l := load.New(st)
 	l.Guard.MaxPersons = *maxPersons
 	var last time.Time
+	line := newProgress(stderr)
+	shownPhase := ""
 	progress := func(p load.Progress) {
 		if *quiet || time.Since(last) < 200*time.Millisecond {
 			return
@@ -129,12 +131,20 @@ func runLoad(c *command, args []string, stdout, stderr io.Writer) error {
 		if p.ETA > 0 {
 			eta = "  ETA " + p.ETA.Round(time.Second).String()
 		}
-		fmt.Fprintf(stderr, "\rload: %s  %-8s %3.0f%%  %d rows  %.0f rows/s%s   ",
+		text := fmt.Sprintf("load: %s  %-8s %3.0f%%  %d rows  %.0f rows/s%s   ",
 			filepath.Base(p.File), p.Phase, 100*p.Fraction, p.Rows, p.RowsPerSec, eta)
+		// A log (stderr not a terminal) shows each file's phases
+		// (checksum, linking, loading) as they start.
+		if phase := p.File + "\x00" + p.Phase; phase != shownPhase {
+			shownPhase = phase
+			line.Mark(text)
+			return
+		}
+		line.Update(text)
 	}
 	clearLine := func() {
 		if !*quiet {
-			fmt.Fprintf(stderr, "\r%s\r", strings.Repeat(" ", 90))
+			line.Clear()
 		}
 	}
 	var failed []string

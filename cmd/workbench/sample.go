@@ -73,15 +73,14 @@ func runSample(c *command, args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	var progress func(sample.Progress)
+	line := newProgress(stderr)
 	if !*quiet && *customers >= 50000 {
 		progress = func(p sample.Progress) {
-			fmt.Fprintf(stderr, "\rsample: %d/%d persons, %d rows, %s", p.Persons, p.Total, p.Rows, p.Elapsed.Round(time.Second))
+			line.Updatef("sample: %d/%d persons, %d rows, %s", p.Persons, p.Total, p.Rows, p.Elapsed.Round(time.Second))
 		}
 	}
 	st, err := sample.Generate(ctx, *out, sample.Options{Customers: *customers, Seed: *seed}, progress)
-	if progress != nil {
-		fmt.Fprintln(stderr)
-	}
+	line.Done()
 	if err != nil {
 		return err
 	}

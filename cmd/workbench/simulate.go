@@ -114,24 +114,17 @@ func runSimulate(c *command, args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	inProgress := false
+	line := newProgress(stderr)
 	progress := func(p compare.Progress) {
 		if p.Steps == 0 {
-			if inProgress {
-				fmt.Fprintln(stderr)
-			}
-			inProgress = false
+			line.Done()
 			fmt.Fprintf(stderr, "%s…\n", p.Stage)
 			return
 		}
-		inProgress = true
-		fmt.Fprintf(stderr, "\r%-40s %d/%d  customers %d/%d  %.1fs   ", p.Stage, p.Step, p.Steps, p.Customers, p.CustomersOf, p.StageElapsed)
+		line.Updatef("%-40s %d/%d  customers %d/%d  %.1fs   ", p.Stage, p.Step, p.Steps, p.Customers, p.CustomersOf, p.StageElapsed)
 	}
 	info := func(s string) {
-		if inProgress {
-			fmt.Fprintln(stderr)
-			inProgress = false
-		}
+		line.Done()
 		fmt.Fprintln(stderr, s)
 	}
 	run, err := compare.RunAll(ctx, st, *policies, compare.RunOptions{
@@ -139,9 +132,7 @@ func runSimulate(c *command, args []string, stdout, stderr io.Writer) error {
 		Customers: *customers, HorizonDays: days, Seed: *seed, Workers: *workers,
 		Refits: *refits, Sensitivity: *sens, Info: info,
 	}, progress)
-	if inProgress {
-		fmt.Fprintln(stderr)
-	}
+	line.Done()
 	if err != nil {
 		return err
 	}
