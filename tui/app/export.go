@@ -30,8 +30,8 @@ type Exporter interface {
 	Export() (e Export, ok bool)
 }
 
-// Export is what a screen (and its sub-view) shows: a chart, the tables
-// on screen, or both.
+// Export is what a screen (and its sub-view) shows: a chart (with extra
+// charts beside it), the tables on screen, or both.
 type Export struct {
 	// Name is the stem of the default file name, "<screen>-<view>"
 	// ("journeys-paths"); a timestamp is added to it.
@@ -48,10 +48,27 @@ type Export struct {
 	// Counts is what the subtitle says about the data after the number of
 	// customers ("9,100 journeys").
 	Counts string
+	// Extra are further charts of the view, written beside the chart
+	// in the same format as STEM-NAME.EXT (after it, before the
+	// tables) when the export writes a chart; a tables-only export
+	// (.csv, .json) leaves them out.
+	Extra []NamedChart
 	// Tables are the tables on screen, with the columns shown. The first
 	// is written as STEM.csv and STEM.json, the others as
 	// STEM-NAME.csv and STEM-NAME.json.
 	Tables []Table
+}
+
+// NamedChart is an extra chart of an export, written as STEM-NAME.EXT.
+type NamedChart struct {
+	// Name is the suffix of the file name ("learning"); not empty, and
+	// distinct among the extra charts of an export.
+	Name string
+	// Meta is the chart's title and axis labels; an empty Subtitle is
+	// filled in as the main chart's is.
+	Meta achart.Meta
+	// Chart draws the chart with meta, off the UI thread.
+	Chart func(ctx context.Context, meta achart.Meta) (*plot.Plot, error)
 }
 
 // Table is one table of an export.
@@ -86,6 +103,12 @@ func (e Export) Files(path string) ([]string, error) {
 		return nil, errors.New("this view has no chart: name the file .csv or .json to write its tables")
 	case isChart:
 		files = append(files, path)
+		for _, x := range e.Extra {
+			if x.Name == "" || x.Chart == nil {
+				return nil, fmt.Errorf("extra chart %q of %s has no name or nothing to draw", x.Name, e.Name)
+			}
+			files = append(files, stem+"-"+x.Name+filepath.Ext(path))
+		}
 	case ext == ".csv" || ext == ".json":
 		if len(e.Tables) == 0 {
 			return nil, errors.New("this view has a chart only: name the file .png, .svg or .pdf")
@@ -113,7 +136,7 @@ func (e Export) defaultExt() string {
 func (e Export) extensions() string {
 	var x []string
 	if e.Chart != nil {
-		x = append(x, ".png, .svg or .pdf (the chart")
+		x = append(x, ".png, .svg or .pdf (the "+e.chartWord())
 		if len(e.Tables) > 0 {
 			x[0] += " and its tables"
 		}
@@ -125,12 +148,20 @@ func (e Export) extensions() string {
 	return strings.Join(x, " or ")
 }
 
+// chartWord is "chart", or "charts" when the export has extra charts.
+func (e Export) chartWord() string {
+	if len(e.Extra) > 0 {
+		return "charts"
+	}
+	return "chart"
+}
+
 // shortExtensions is extensions in a few words for the prompt.
 func (e Export) shortExtensions() string {
 	var x []string
 	switch {
 	case e.Chart != nil && len(e.Tables) > 0:
-		x = append(x, ".png/.svg/.pdf chart and tables", ".csv/.json tables only")
+		x = append(x, ".png/.svg/.pdf "+e.chartWord()+" and tables", ".csv/.json tables only")
 	case e.Chart != nil:
 		x = append(x, ".png/.svg/.pdf")
 	default:
@@ -140,9 +171,10 @@ func (e Export) shortExtensions() string {
 }
 
 // Write writes the files Files(path) lists: the chart drawn with meta
-// (analysis/chart.Save) and each table as CSV and JSON
-// (report.Table.WriteCSV, WriteJSON). It returns the files written; on an
-// error the files already written are kept and listed.
+// (analysis/chart.Save), each extra chart drawn with its own Meta, and
+// each table as CSV and JSON (report.Table.WriteCSV, WriteJSON). It
+// returns the files written; on an error the files already written are
+// kept and listed.
 func (e Export) Write(ctx context.Context, path string, meta achart.Meta) ([]string, error) {
 	files, err := e.Files(path)
 	if err != nil {
@@ -152,15 +184,18 @@ func (e Export) Write(ctx context.Context, path string, meta achart.Meta) ([]str
 	var done []string
 	i := 0
 	if e.Chart != nil && len(files) > 0 && files[0] == path && !isTableFile(path) {
-		p, err := e.Chart(ctx, meta)
-		if err != nil {
+		if err := writeChart(ctx, e.Chart, meta, path); err != nil {
 			return done, err
-		}
-		if err := achart.Save(p, meta, path); err != nil {
-			return done, fmt.Errorf("%w; check that the directory exists and can be written", err)
 		}
 		done = append(done, path)
 		i = 1
+		for _, x := range e.Extra {
+			if err := writeChart(ctx, x.Chart, x.Meta, files[i]); err != nil {
+				return done, fmt.Errorf("chart %s: %w", x.Name, err)
+			}
+			done = append(done, files[i])
+			i++
+		}
 	}
 	for _, t := range e.Tables {
 		for _, f := range files[i : i+2] {
@@ -175,6 +210,22 @@ func (e Export) Write(ctx context.Context, path string, meta achart.Meta) ([]str
 		i += 2
 	}
 	return done, nil
+}
+
+// writeChart draws a chart with meta and saves it to path, the format
+// picked by the extension.
+func writeChart(ctx context.Context, draw func(context.Context, achart.Meta) (*plot.Plot, error), meta achart.Meta, path string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	p, err := draw(ctx, meta)
+	if err != nil {
+		return err
+	}
+	if err := achart.Save(p, meta, path); err != nil {
+		return fmt.Errorf("%w; check that the directory exists and can be written", err)
+	}
+	return nil
 }
 
 func isTableFile(p string) bool {
@@ -291,27 +342,43 @@ func (m *Model) exportKey(msg tea.KeyMsg) tea.Cmd {
 	return cmd
 }
 
-// runExport writes e to path off the UI thread; the chart's subtitle
-// names the filters, the database, the dates and the customers of the
-// events kept.
+// runExport writes e to path off the UI thread; the subtitle of a chart
+// (or extra chart) that has none names the filters, the database, the
+// dates and the customers of the events kept.
 func (m *Model) runExport(e Export, path string) tea.Cmd {
 	b := m.c.Backend
 	f := *m.c.Filters
 	f.Channels = append([]string(nil), f.Channels...)
+	e.Extra = append([]NamedChart(nil), e.Extra...)
 	job := func(ctx context.Context) (any, error) {
 		meta := e.Meta
-		if e.Chart != nil && meta.Subtitle == "" && !isTableFile(path) {
-			counts := e.Counts
-			var first, last int64
-			db := ""
-			if b != nil {
-				db = b.Path()
-				if sp, err := b.Span(ctx, f.From, f.To, f.Channels, f.Segment); err == nil {
-					first, last = sp.First, sp.Last
-					counts = strings.TrimSuffix(achart.Plural(sp.Customers, "customer")+", "+counts, ", ")
+		if e.Chart != nil && !isTableFile(path) {
+			sub := ""
+			subtitle := func() string {
+				if sub != "" {
+					return sub
+				}
+				counts := e.Counts
+				var first, last int64
+				db := ""
+				if b != nil {
+					db = b.Path()
+					if sp, err := b.Span(ctx, f.From, f.To, f.Channels, f.Segment); err == nil {
+						first, last = sp.First, sp.Last
+						counts = strings.TrimSuffix(achart.Plural(sp.Customers, "customer")+", "+counts, ", ")
+					}
+				}
+				sub = achart.Subtitle(f.Text(), db, first, last, counts)
+				return sub
+			}
+			if meta.Subtitle == "" {
+				meta.Subtitle = subtitle()
+			}
+			for i := range e.Extra {
+				if e.Extra[i].Meta.Subtitle == "" {
+					e.Extra[i].Meta.Subtitle = subtitle()
 				}
 			}
-			meta.Subtitle = achart.Subtitle(f.Text(), db, first, last, counts)
 		}
 		return e.Write(ctx, path, meta)
 	}

@@ -62,6 +62,10 @@ func TestExportFilesByExtension(t *testing.T) {
 		{exportOf(true, 0), "x.csv", nil, "chart only"},
 		{exportOf(true, 1), "x.txt", nil, "end the name with .png, .svg or .pdf"},
 		{exportOf(true, 1), "  ", nil, "type a file name"},
+		{withExtra(exportOf(true, 2), "curves"), "out/x.svg", []string{"out/x.svg", "out/x-curves.svg", "out/x.csv", "out/x.json", "out/x-more.csv", "out/x-more.json"}, ""},
+		{withExtra(exportOf(true, 1), "a", "b"), "x.pdf", []string{"x.pdf", "x-a.pdf", "x-b.pdf", "x.csv", "x.json"}, ""},
+		{withExtra(exportOf(true, 1), "curves"), "x.json", []string{"x.csv", "x.json"}, ""},
+		{withExtra(exportOf(true, 1), ""), "x.png", nil, "has no name"},
 	}
 	for _, tc := range tests {
 		got, err := tc.exp.Files(tc.path)
@@ -74,6 +78,92 @@ func TestExportFilesByExtension(t *testing.T) {
 		if err != nil || !slices.Equal(got, tc.want) {
 			t.Errorf("Files(%q) = %v, %v; want %v", tc.path, got, err, tc.want)
 		}
+	}
+}
+
+// withExtra adds an extra chart per name to e, each drawing a line
+// through (0, 0) and (1, 2) and recording the meta it was drawn with in
+// got[name] when got is not nil.
+func withExtra(e app.Export, names ...string) app.Export {
+	return withExtraMeta(e, nil, names...)
+}
+
+func withExtraMeta(e app.Export, got map[string]achart.Meta, names ...string) app.Export {
+	e.Extra = nil
+	for _, n := range names {
+		e.Extra = append(e.Extra, app.NamedChart{Name: n, Meta: achart.Meta{Title: "Extra " + n}, Chart: func(ctx context.Context, m achart.Meta) (*plot.Plot, error) {
+			if got != nil {
+				got[n] = m
+			}
+			return exportOf(true, 0).Chart(ctx, m)
+		}})
+	}
+	return e
+}
+
+// TestExportExtraChart exports a chart with an extra chart named curves
+// and a table through the prompt: the prompt lists STEM-curves.png, both
+// charts are written as PNG (the extra with its own title and the
+// subtitle filled in as the main chart's), and the status names all four
+// files.
+func TestExportExtraChart(t *testing.T) {
+	b := backendtest.Open(t)
+	c := app.NewCommon(styles.Plain(), b)
+	dir := t.TempDir()
+	c.ExportDir = dir
+	drawn := map[string]achart.Meta{}
+	s := &exportScreen{fake: fake{title: "Demo"}, exp: withExtraMeta(exportOf(true, 1), drawn, "curves"), ok: true}
+	m := app.New(c, app.Entry{Slot: 1, Screen: s})
+	m.Init()
+	m.Update(tea.WindowSizeMsg{Width: 200, Height: 24})
+	send(m, runes("e"))
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, "-curves.png") || !strings.Contains(v, "charts and tables") {
+		t.Fatalf("prompt does not list the extra chart:\n%s", v)
+	}
+	cmd := send(m, tea.KeyMsg{Type: tea.KeyEnter})
+	for _, msg := range backendtest.Drain(t, cmd, time.Minute, app.ExportKind) {
+		send(m, msg)
+	}
+	txt, isErr := m.Status()
+	if isErr || !strings.HasPrefix(txt, "wrote ") {
+		t.Fatalf("status after the export: %q (error %v)", txt, isErr)
+	}
+	files := strings.Split(strings.TrimPrefix(txt, "wrote "), ", ")
+	if len(files) != 4 {
+		t.Fatalf("files written: %v, want the chart, the extra chart, the CSV and the JSON", files)
+	}
+	stem := strings.TrimSuffix(files[0], ".png")
+	if filepath.Ext(files[0]) != ".png" || files[1] != stem+"-curves.png" || files[2] != stem+".csv" || files[3] != stem+".json" {
+		t.Errorf("files written: %v, want STEM.png, STEM-curves.png, STEM.csv, STEM.json", files)
+	}
+	for _, f := range files[:2] {
+		data, err := os.ReadFile(f)
+		if err != nil || len(data) < 1000 || !strings.HasPrefix(string(data), "\x89PNG") {
+			t.Errorf("%s is not a drawn PNG (%d bytes, %v)", f, len(data), err)
+		}
+	}
+	got, ok := drawn["curves"]
+	if !ok || got.Title != "Extra curves" || !strings.Contains(got.Subtitle, "all events") {
+		t.Errorf("extra chart drawn with %+v, want its own title and the filters in the subtitle", got)
+	}
+	if s.exp.Extra[0].Meta.Subtitle != "" {
+		t.Error("the export filled the subtitle into the screen's own extra chart")
+	}
+}
+
+// TestExportExtraChartError: an extra chart that fails keeps the main
+// chart written and says which chart failed.
+func TestExportExtraChartError(t *testing.T) {
+	e := withExtra(exportOf(true, 1), "curves")
+	e.Extra[0].Chart = func(context.Context, achart.Meta) (*plot.Plot, error) { return nil, errors.New("no curves") }
+	path := filepath.Join(t.TempDir(), "x.png")
+	done, err := e.Write(t.Context(), path, e.Meta)
+	if err == nil || !strings.Contains(err.Error(), "chart curves: no curves") {
+		t.Errorf("error %v, want one naming the curves chart", err)
+	}
+	if !slices.Equal(done, []string{path}) {
+		t.Errorf("written before the failure: %v, want the main chart only", done)
 	}
 }
 

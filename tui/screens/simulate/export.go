@@ -35,9 +35,11 @@ var PolicyColumns = []string{"run", "policy", "type"}
 var LearningColumns = []string{"policy", "day", "decisions", "mean_reward"}
 
 // Export implements app.Exporter. On the results view: the comparison
-// table (Rows, the columns TableColumns), the learning curves' data as a
-// second table named learning when a policy learns, and the chart of each
-// policy's value with its 95% interval (PolicyChart). On the setup view:
+// table (Rows, the columns TableColumns), the chart of each policy's
+// value with its 95% interval (PolicyChart) and, when a policy learns,
+// the learning curves as an extra chart named learning (LearningChart,
+// STEM-learning.EXT) and their data as a second table named learning
+// (STEM-learning.csv and .json). On the setup view:
 // the policy list (PolicyColumns). ok is false while there is nothing to
 // export (no policy file read).
 func (s *Screen) Export() (app.Export, bool) {
@@ -52,6 +54,11 @@ func (s *Screen) Export() (app.Export, bool) {
 			e.Chart = func(_ context.Context, m achart.Meta) (*plot.Plot, error) {
 				return achart.PolicyComparison(est, m)
 			}
+		}
+		if series, lm, err := s.LearningChart(); err == nil {
+			e.Extra = append(e.Extra, app.NamedChart{Name: "learning", Meta: lm, Chart: func(_ context.Context, m achart.Meta) (*plot.Plot, error) {
+				return achart.LearningCurves(series, m)
+			}})
 		}
 		return e, true
 	}

@@ -14,20 +14,30 @@ import (
 	"github.com/journeyworkbench/workbench/tui/screens/simulate"
 )
 
-// TestExportResults presses e on the results view of a fixed comparison:
-// the chart of values with intervals as PNG, the comparison table as CSV
-// and JSON whose columns are the table's header on screen, and the
-// learning curves' data as -learning.csv and .json.
+// TestExportResults presses e on the results view of a fixed comparison
+// (one policy learns): the chart of values with intervals as PNG, the
+// learning curves' chart as STEM-learning.png, the comparison table as
+// CSV and JSON whose columns are the table's header on screen, and the
+// learning curves' data as STEM-learning.csv and .json.
 func TestExportResults(t *testing.T) {
 	b := openDB(t)
 	s, _, c := open(t, b, 120, 36)
 	s.ShowResult(fixedResult(), simulate.DefaultSettings())
 	exporttest.CheckHeaderOnScreen(t, s.View(), simulate.TableColumns)
 	files := exporttest.Export(t, c, s, 120, 36)
-	if got := exporttest.Exts(files); !slices.Equal(got, []string{".png", ".csv", ".json", ".csv", ".json"}) {
-		t.Fatalf("files %v, want a PNG, the table's CSV and JSON, the learning curves' CSV and JSON", files)
+	if got := exporttest.Exts(files); !slices.Equal(got, []string{".png", ".png", ".csv", ".json", ".csv", ".json"}) {
+		t.Fatalf("files %v, want the comparison PNG, the learning curves' PNG, the table's CSV and JSON, the learning curves' CSV and JSON", files)
 	}
 	exporttest.CheckPNG(t, files[0])
+	stem := strings.TrimSuffix(files[0], ".png")
+	if files[1] != stem+"-learning.png" {
+		t.Errorf("learning chart written as %s, want %s-learning.png", files[1], stem)
+	}
+	exporttest.CheckPNG(t, files[1])
+	if a, b := readFile(t, files[0]), readFile(t, files[1]); bytes.Equal(a, b) {
+		t.Error("the learning chart is the comparison chart again")
+	}
+	files = append(files[:1], files[2:]...) // the tables follow as before
 	if h := exporttest.Header(t, files[1]); !slices.Equal(h, simulate.TableColumns) {
 		t.Errorf("CSV header %v, want the columns on screen %v", h, simulate.TableColumns)
 	}
@@ -146,6 +156,9 @@ func TestLearningChart(t *testing.T) {
 	if len(e.Tables) != 1 {
 		t.Errorf("%d tables, want the comparison only (no learning curves)", len(e.Tables))
 	}
+	if len(e.Extra) != 0 {
+		t.Errorf("extra charts %+v, want none without learning curves", e.Extra)
+	}
 }
 
 // TestExportPolicyList presses e on the setup view: the policy list with
@@ -177,4 +190,54 @@ func TestExportPolicyList(t *testing.T) {
 		}
 	}
 	exporttest.CheckJSON(t, files[1], simulate.PolicyColumns, len(pf.Names))
+}
+
+// TestExportLearningChartFormats writes the results with a learner as
+// SVG: the learning curves follow the comparison chart's format
+// (STEM-learning.svg, titled as LearningChart), and a tables-only export
+// (.csv) writes no chart at all.
+func TestExportLearningChartFormats(t *testing.T) {
+	b := openDB(t)
+	s, _, _ := open(t, b, 120, 36)
+	s.ShowResult(fixedResult(), simulate.DefaultSettings())
+	e, ok := s.Export()
+	if !ok || len(e.Extra) != 1 || e.Extra[0].Name != "learning" {
+		t.Fatalf("extra charts %+v, want one named learning", e.Extra)
+	}
+	_, lm, err := s.LearningChart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Extra[0].Meta != lm {
+		t.Errorf("learning chart meta %+v, want LearningChart's %+v", e.Extra[0].Meta, lm)
+	}
+	dir := t.TempDir()
+	files, err := e.Write(t.Context(), filepath.Join(dir, "r.svg"), e.Meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"r.svg", "r-learning.svg", "r.csv", "r.json", "r-learning.csv", "r-learning.json"}
+	for i := range want {
+		want[i] = filepath.Join(dir, want[i])
+	}
+	if !slices.Equal(files, want) {
+		t.Fatalf("wrote %v, want %v", files, want)
+	}
+	exporttest.CheckSVG(t, files[1])
+	if !bytes.Contains(readFile(t, files[1]), []byte("epsilon-greedy")) {
+		t.Errorf("%s does not name the learning policy", files[1])
+	}
+	files, err = e.Files(filepath.Join(dir, "t.csv"))
+	if err != nil || exporttest.Exts(files)[0] != ".csv" || len(files) != 4 {
+		t.Errorf("tables-only export lists %v, %v; want the two tables' CSV and JSON only", files, err)
+	}
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

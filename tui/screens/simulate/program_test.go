@@ -91,7 +91,7 @@ func TestWholeProgram(t *testing.T) {
 	keys(tm, "enter")
 	waitFor(t, tm, "wrote ")
 	idle(t, b)
-	for _, pat := range []string{"simulate-results-*.png", "simulate-results-*[0-9].csv", "simulate-results-*[0-9].json", "simulate-results-*-learning.csv", "simulate-results-*-learning.json"} {
+	for _, pat := range []string{"simulate-results-*[0-9].png", "simulate-results-*-learning.png", "simulate-results-*[0-9].csv", "simulate-results-*[0-9].json", "simulate-results-*-learning.csv", "simulate-results-*-learning.json"} {
 		if m, _ := filepath.Glob(filepath.Join(c.ExportDir, pat)); len(m) != 1 {
 			t.Errorf("e on the results wrote %d files %s, want 1", len(m), pat)
 		}
