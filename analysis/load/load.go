@@ -380,7 +380,7 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 			}
 		}
 		if read%rowCheck < int64(len(batch)) {
-			report("loading", read, r2.BytesRead(), 1.1)
+			report("loading", read, batch[len(batch)-1].offset, 1.1)
 		}
 	}
 	if readErr != nil {
@@ -691,6 +691,10 @@ type prepared struct {
 	why    string
 	props  string
 	dedup  uint64
+	// offset is the reader's BytesRead after this row, taken by the
+	// producer so that progress never reads the reader from another
+	// goroutine.
+	offset int64
 }
 
 // prepBatch is how many rows the producer hands over at a time.
@@ -719,7 +723,7 @@ func produce(ctx context.Context, r ingest.Reader, out chan<- []prepared, stop <
 		if err == io.EOF {
 			break
 		}
-		batch = append(batch, prepared{})
+		batch = append(batch, prepared{offset: r.BytesRead()})
 		it := &batch[len(batch)-1]
 		var rowErr *ingest.RowError
 		if errors.As(err, &rowErr) {
