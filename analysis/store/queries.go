@@ -482,8 +482,11 @@ type CustomerHit struct {
 }
 
 // SearchCustomers finds customers by identifier prefix (any type, using
-// the (type, value) index) and, when fewer than limit are found, by a
-// trait value containing query (a scan of profile rows).
+// the (type, value) index), when fewer than limit are found by a trait
+// value containing query (a scan of profile rows), and when still fewer by
+// an identifier or trait value of which query is a subsequence
+// (searchSubsequence, best fuzzy score first). Earlier stages' hits come
+// first, so an exact identifier precedes fuzzy matches.
 func (s *Store) SearchCustomers(ctx context.Context, query string, limit int) ([]CustomerHit, error) {
 	query = strings.TrimSpace(query)
 	if query == "" || limit <= 0 {
@@ -547,7 +550,18 @@ func (s *Store) SearchCustomers(ctx context.Context, query string, limit int) ([
 			}
 		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if len(out) < limit {
+		more, err := s.searchSubsequence(ctx, query, limit-len(out), seen)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
+	}
+	return out, nil
 }
 
 // SharedIdentity is an identifier the giant-merge guard keeps out of

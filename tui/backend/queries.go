@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/journeyworkbench/workbench/analysis/identity"
 	"github.com/journeyworkbench/workbench/analysis/store"
 	"github.com/sahilm/fuzzy"
 )
@@ -140,11 +141,11 @@ type CustomerRow struct {
 	LastSeen    int64 // UTC ms of the last event, 0 when none
 }
 
-// SearchCustomers finds up to limit customers by identifier prefix or trait
-// substring (store.SearchCustomers), ranks them by sahilm/fuzzy's score of
-// the query against the matched text (customers the fuzzy matcher does not
-// match keep the store's order, after the others) and reads each one's key
-// facts from its profile.
+// SearchCustomers finds up to limit customers by identifier prefix, trait
+// substring or, failing enough of those, identifier or trait subsequence
+// (store.SearchCustomers), ranks them with rankHits (exact identifier or
+// trait value first, then by sahilm/fuzzy's score of the query against the
+// matched text) and reads each one's key facts from its profile.
 func (b *Backend) SearchCustomers(ctx context.Context, query string, limit int) ([]CustomerRow, error) {
 	hits, err := b.st.SearchCustomers(ctx, query, limit)
 	if err != nil || len(hits) == 0 {
@@ -198,19 +199,33 @@ func fillFacts(row *CustomerRow, p *store.Profile) {
 	}
 }
 
-// rankHits orders hits by fuzzy score of query against the matched text,
-// best first; hits the fuzzy matcher rejects follow in their given order.
+// rankHits orders hits: first those whose matched identifier or trait
+// value equals the query or one of its normalised forms
+// (identity.Candidates; case-insensitive, surrounding white space
+// ignored), in their given order; then the rest by sahilm/fuzzy's score of
+// the query (white space removed, as the store matches it) against the
+// matched text, best first, ties in their given order; then the hits the
+// fuzzy matcher rejects, in their given order.
 func rankHits(query string, hits []store.CustomerHit) []store.CustomerHit {
-	data := make([]string, len(hits))
-	for i, h := range hits {
-		data[i] = h.Matched
-	}
-	ms := fuzzy.Find(strings.TrimSpace(query), data)
+	query = strings.TrimSpace(query)
+	pattern := strings.Join(strings.Fields(query), "")
 	out := make([]store.CustomerHit, 0, len(hits))
 	used := make([]bool, len(hits))
-	for _, m := range ms {
-		out = append(out, hits[m.Index])
-		used[m.Index] = true
+	var rest []int
+	var data []string
+	exact := identity.Candidates(query)
+	for i, h := range hits {
+		if equalsAny(matchedValue(h.Matched), exact) {
+			out = append(out, h)
+			used[i] = true
+			continue
+		}
+		rest = append(rest, i)
+		data = append(data, h.Matched)
+	}
+	for _, m := range fuzzy.Find(pattern, data) {
+		out = append(out, hits[rest[m.Index]])
+		used[rest[m.Index]] = true
 	}
 	for i, h := range hits {
 		if !used[i] {
@@ -218,6 +233,31 @@ func rankHits(query string, hits []store.CustomerHit) []store.CustomerHit {
 		}
 	}
 	return out
+}
+
+// equalsAny reports whether v equals one of cands, case-insensitive.
+func equalsAny(v string, cands []string) bool {
+	for _, c := range cands {
+		if strings.EqualFold(v, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchedValue is the value part of a hit's matched text: v of "type:v"
+// or of "trait key=v".
+func matchedValue(matched string) string {
+	if t, ok := strings.CutPrefix(matched, "trait "); ok {
+		if _, v, ok := strings.Cut(t, "="); ok {
+			return v
+		}
+		return t
+	}
+	if _, v, ok := strings.Cut(matched, ":"); ok {
+		return v
+	}
+	return matched
 }
 
 // Profile returns the unified profile of the customer raw identifies (any
