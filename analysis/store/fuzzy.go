@@ -15,6 +15,13 @@ import (
 // much of a large store still answers quickly.
 const FuzzyCandidates = 2000
 
+// FuzzyScanRows bounds how many rows of identities and of profile_rows
+// (the first ones, by id) a subsequence search examines: a pattern that
+// matches little would otherwise read every row, over 2 s on a
+// 1,000,000-customer store. Identifiers and traits first seen beyond it
+// are found by prefix and substring search only.
+const FuzzyScanRows = 1_000_000
+
 // fuzzyPattern returns the query with its white space removed, the form
 // matched as a subsequence.
 func fuzzyPattern(query string) string {
@@ -62,9 +69,9 @@ func isSubsequenceFold(q, v string) bool {
 // searchSubsequence finds up to limit customers, other than those in seen,
 // with an identifier value (normalised, as stored) or a trait value of
 // which the query without white space is a subsequence, case-insensitive
-// (the fzf sense of a fuzzy match: "jaksn" matches "jackson"). It reads at
-// most FuzzyCandidates identities and FuzzyCandidates profile rows whose
-// text matches the LIKE pattern of likeSubsequence, scores each
+// (the fzf sense of a fuzzy match: "jaksn" matches "jackson"). Among the
+// first FuzzyScanRows identities and profile rows it reads at most
+// FuzzyCandidates of each whose text matches the LIKE pattern of likeSubsequence, scores each
 // candidate's Matched text ("type:value" or "trait key=value") with
 // sahilm/fuzzy, and keeps each customer's best-scoring candidate, best
 // customers first (ties in the order read). Customers it returns are
@@ -77,7 +84,7 @@ func (s *Store) searchSubsequence(ctx context.Context, query string, limit int, 
 	like := likeSubsequence(q)
 	var cands []CustomerHit
 	rows, err := s.db.QueryContext(ctx, `SELECT customer_id, type, value FROM identities
-		WHERE value LIKE ? ESCAPE '\' LIMIT ?`, like, FuzzyCandidates)
+		WHERE id <= (SELECT min(id) FROM identities) + ? AND value LIKE ? ESCAPE '\' LIMIT ?`, FuzzyScanRows-1, like, FuzzyCandidates)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +106,7 @@ func (s *Store) searchSubsequence(ctx context.Context, query string, limit int, 
 	rows.Close()
 
 	rows, err = s.db.QueryContext(ctx, `SELECT i.customer_id, p.traits FROM profile_rows p JOIN identities i ON i.id = p.identity_id
-		WHERE p.traits LIKE ? ESCAPE '\' LIMIT ?`, like, FuzzyCandidates)
+		WHERE p.id <= (SELECT min(id) FROM profile_rows) + ? AND p.traits LIKE ? ESCAPE '\' LIMIT ?`, FuzzyScanRows-1, like, FuzzyCandidates)
 	if err != nil {
 		return nil, err
 	}
