@@ -621,10 +621,10 @@ func (s *Screen) run() tea.Cmd {
 	for i, n := range s.file.Names {
 		s.resTypes[n] = s.file.Types[i]
 	}
-	return tea.Batch(
-		s.c.Backend.Simulate(context.Background(), KindRun, "simulating policies", s.path, opt),
-		app.Status(fmt.Sprintf("running %d policies (%s); esc cancels", len(sel), set.Method)),
-	)
+	// The running view says what runs and that esc cancels; a status
+	// message sent beside the run could arrive after a run that ends at
+	// once (cancelled, failed) and hide its outcome.
+	return s.c.Backend.Simulate(context.Background(), KindRun, "simulating policies", s.path, opt)
 }
 
 // edit opens the policy file in $VISUAL or $EDITOR; the built-in example
