@@ -37,7 +37,8 @@ func ModelName(model string) string {
 // Attribution draws the conversions credited to each channel
 // (attribution.Row.Conversions) by several models side by side: one group
 // of bars per channel, one bar per model in the order given, each bar
-// labelled with its value. Channels are the union of the models' rows,
+// labelled with its value when the labels can be read (see
+// valueLabelsFit; otherwise the legend and the value axis carry them). Channels are the union of the models' rows,
 // ordered by their mean credit across models (largest first); a channel a
 // model does not list counts 0 for it.
 func Attribution(results []attribution.Result, m Meta) (*plot.Plot, error) {
@@ -86,6 +87,7 @@ func Attribution(results []attribution.Result, m Meta) (*plot.Plot, error) {
 	slot := (mm.Width - 3.8*vg.Inch) / vg.Length(len(channels))
 	barW := slot * 0.8 / vg.Length(M)
 	valueSize := min(max(barW*0.42, vg.Points(7)), noteSize)
+	showValues := valueLabelsFit(credit, channels, M, barW, valueSize)
 	var legend []string
 	for mi, r := range results {
 		vals := make(plotter.Values, len(channels))
@@ -100,6 +102,12 @@ func Attribution(results []attribution.Result, m Meta) (*plot.Plot, error) {
 		b.LineStyle = draw.LineStyle{Color: color.White, Width: vg.Points(0.75)}
 		b.Offset = (vg.Length(mi) - vg.Length(M-1)/2) * barW
 		p.Add(b)
+		name := Truncate(ModelName(r.Model), MaxLabel)
+		p.Legend.Add(name, swatch{SeriesColor(mi)})
+		legend = append(legend, name)
+		if !showValues {
+			continue
+		}
 		xy := make(plotter.XYs, len(channels))
 		txt := make([]string, len(channels))
 		for i := range channels {
@@ -117,12 +125,29 @@ func Attribution(results []attribution.Result, m Meta) (*plot.Plot, error) {
 		}
 		lb.Offset = vg.Point{X: b.Offset, Y: vg.Points(2)}
 		p.Add(lb)
-		name := Truncate(ModelName(r.Model), MaxLabel)
-		p.Legend.Add(name, swatch{SeriesColor(mi)})
-		legend = append(legend, name)
 	}
 	legendOutside(p, legend)
 	p.Y.Min = 0
 	p.X.Min, p.X.Max = -0.5, float64(len(channels))-0.5
 	return p, nil
+}
+
+// valueLabelsFit reports whether the value labels above the bars can be
+// drawn without running into each other: always for at most 3 models
+// (the bars are then wide, and a slightly wider label still clears its
+// neighbours' differing heights), and otherwise only when every label,
+// set at size, is no wider than its bar (width barW).
+func valueLabelsFit(credit map[string][]float64, channels []string, models int, barW, size vg.Length) bool {
+	if models <= 3 {
+		return true
+	}
+	st := textStyle(sansFont, size, inkColor)
+	for _, c := range channels {
+		for _, v := range credit[c] {
+			if st.Width(formatValue(v)) > barW {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -341,3 +341,56 @@ func TestKinds(t *testing.T) {
 		}
 	}
 }
+
+// TestCrowdedLayouts checks the choices made for crowded charts,
+// independently of the golden files: 11 policies are drawn on their side
+// (names on the y axis, first policy at the top, whole on one line) while
+// 6 stay upright; 7 attribution models draw no value labels while 3 do.
+func TestCrowdedLayouts(t *testing.T) {
+	t.Run("policies", func(t *testing.T) {
+		for _, c := range []struct {
+			est        []Estimate
+			horizontal bool
+		}{{sampleEstimates(), false}, {manyEstimates(), true}} {
+			p, err := PolicyComparison(c.est, Meta{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, onY := p.Y.Tick.Marker.(plot.ConstantTicks)
+			_, onX := p.X.Tick.Marker.(plot.ConstantTicks)
+			if onY != c.horizontal || onX == c.horizontal {
+				t.Errorf("%d estimates: policies on y axis = %v, on x axis = %v; want horizontal = %v", len(c.est), onY, onX, c.horizontal)
+			}
+			if !c.horizontal {
+				continue
+			}
+			ticks := p.Y.Tick.Marker.(plot.ConstantTicks)
+			if len(ticks) != 11 || ticks[0].Label != "do nothing" || ticks[0].Value != 10 || ticks[7].Label != "next best action" {
+				t.Errorf("y ticks %v; want 11 policies, \"do nothing\" at the top (10), names unwrapped", ticks)
+			}
+			if p.X.Label.Text != "Estimated value per customer" || p.Y.Label.Text != "Policy" {
+				t.Errorf("axis labels x=%q y=%q", p.X.Label.Text, p.Y.Label.Text)
+			}
+		}
+	})
+	t.Run("attribution", func(t *testing.T) {
+		for _, c := range []struct {
+			res    []attribution.Result
+			labels bool
+		}{{sampleAttribution(), true}, {wideAttribution(), false}} {
+			p, err := Attribution(c.res, Meta{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := Write(p, Meta{}, "svg", &b); err != nil {
+				t.Fatal(err)
+			}
+			s := summariseSVG(t, b.Bytes())
+			// 383 is last-touch web in both fixtures; it is not a tick label.
+			if s.texts["383"] != c.labels {
+				t.Errorf("%d models: value label 383 drawn = %v, want %v", len(c.res), s.texts["383"], c.labels)
+			}
+		}
+	})
+}

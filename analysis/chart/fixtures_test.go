@@ -281,3 +281,57 @@ func sampleVolume() DailyVolume {
 	}
 	return v
 }
+
+// manyEstimates is 11 policies × 2 off-policy methods with 95% intervals
+// (value per customer, in EUR), with the policy names a real comparison
+// carries: too many for their names to sit side by side under the axis.
+func manyEstimates() []Estimate {
+	type pv struct {
+		name string
+		v    float64
+	}
+	pols := []pv{
+		{"do nothing", 3.05}, {"always email", 3.48}, {"always sms", 3.21}, {"always push", 3.37},
+		{"always call", 2.64}, {"logged", 4.12}, {"targeted table", 4.41}, {"next best action", 5.02},
+		{"epsilon-greedy", 4.66}, {"thompson", 4.87}, {"linucb", 4.93},
+	}
+	var out []Estimate
+	for i, p := range pols {
+		for j, method := range []string{"SNIPW", "DR"} {
+			half := 0.38 - 0.14*float64(j) + 0.02*float64(i%4)
+			v := p.v + 0.07*float64(j) - 0.04*float64(i%2)
+			out = append(out, Estimate{Policy: p.name, Method: method, Value: v, Lo: v - half, Hi: v + half*1.1})
+		}
+	}
+	return out
+}
+
+// wideAttribution is all 7 models over 6 channels, each model crediting
+// 1,000 conversions: 42 bars, too narrow for a value label each.
+func wideAttribution() []attribution.Result {
+	ch := []string{"web", "app", "email", "push", "sms", "call_centre"}
+	models := []string{
+		attribution.ModelFirstTouch, attribution.ModelLastTouch, attribution.ModelLinear,
+		attribution.ModelPositionBased, attribution.ModelTimeDecay, attribution.ModelMarkov, attribution.ModelShapley,
+	}
+	conv := [][]float64{
+		{402, 288, 121, 74, 53, 62},
+		{383, 312, 148, 61, 45, 51},
+		{352, 268, 187, 84, 52, 57},
+		{371, 281, 163, 78, 50, 57},
+		{366, 297, 171, 70, 46, 50},
+		{329, 281, 205, 88, 41, 56},
+		{341, 276, 196, 85, 47, 55},
+	}
+	var out []attribution.Result
+	for k, model := range models {
+		r := attribution.Result{Model: model}
+		for i, c := range ch {
+			r.Rows = append(r.Rows, attribution.Row{Channel: c, Conversions: conv[k][i], Value: conv[k][i] * 62, Share: conv[k][i] / 1000})
+			r.TotalConversions += conv[k][i]
+			r.TotalValue += conv[k][i] * 62
+		}
+		out = append(out, r)
+	}
+	return out
+}

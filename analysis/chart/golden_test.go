@@ -151,13 +151,15 @@ func TestGoldenSVG(t *testing.T) {
 // golden file says: tick labels, node labels, legends, units.
 func TestSVGLabels(t *testing.T) {
 	want := map[string][]string{
-		"sankey":      {"Step 1", "Step 4", "web", "drop-off", "other", "1,610 (47.5%)", "Step · bar height = journeys"},
-		"funnel":      {"1. Visit", "5. Purchase", "2,400", "web", "app", "email", "lighter: drop-off", "Customers", "12.4%"},
-		"transitions": {"(start)", "(end)", "call_centre", "Next step", "Current step", "P(next | current)", "100%", "71.4%"},
-		"attribution": {"Last touch", "Linear", "Markov removal effect", "web", "sms", "Conversions credited", "383"},
-		"policies":    {"logged", "NBA", "arbitration", "SNIPW (95% interval)", "DR (95% interval)", "Estimated value per customer (EUR)"},
-		"learning":    {"Thompson sampling (band: 95%)", "epsilon-greedy (ε=0.1)", "Day", "Cumulative mean reward per customer (EUR)"},
-		"volume":      {"1 Jan", "15 Feb", "web", "call_centre", "store", "Events per day", "Day (UTC)", "20,000"},
+		"sankey":           {"Step 1", "Step 4", "web", "drop-off", "other", "1,610 (47.5%)", "Step · bar height = journeys"},
+		"funnel":           {"1. Visit", "5. Purchase", "2,400", "web", "app", "email", "lighter: drop-off", "Customers", "12.4%"},
+		"transitions":      {"(start)", "(end)", "call_centre", "Next step", "Current step", "P(next | current)", "100%", "71.4%"},
+		"attribution":      {"Last touch", "Linear", "Markov removal effect", "web", "sms", "Conversions credited", "383"},
+		"policies":         {"logged", "NBA", "arbitration", "SNIPW (95% interval)", "DR (95% interval)", "Estimated value per customer (EUR)"},
+		"learning":         {"Thompson sampling (band: 95%)", "epsilon-greedy (ε=0.1)", "Day", "Cumulative mean reward per customer (EUR)"},
+		"policies_many":    {"next best action", "epsilon-greedy", "do nothing", "linucb", "Estimated value per customer (EUR)", "Policy"},
+		"attribution_wide": {"Shapley", "Time-decay", "Position-based", "call_centre", "Conversions credited"},
+		"volume":           {"1 Jan", "15 Feb", "web", "call_centre", "store", "Events per day", "Day (UTC)", "20,000"},
 	}
 	for _, c := range goldenCases() {
 		s := summariseSVG(t, render(t, c, "svg"))

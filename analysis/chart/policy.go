@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -22,7 +23,12 @@ type Estimate struct {
 
 // PolicyComparison draws each policy's estimated value as a point with a
 // vertical error bar from Lo to Hi (the 95% interval), one colour per
-// method, the methods of a policy side by side. Policies and methods keep
+// method, the methods of a policy side by side. When the policy names,
+// wrapped on two lines, are wider than their slot on the x axis (the
+// plot's width less the legend and axis margins, divided by the number of
+// policies), the chart is drawn on its side instead: policies down the y
+// axis, values along the x axis, horizontal interval whiskers (see
+// policiesHorizontal), so every name stays readable. Policies and methods keep
 // the order of their first appearance in est. The interval must contain
 // the value (Lo ≤ Value ≤ Hi) and all three must be finite.
 func PolicyComparison(est []Estimate, m Meta) (*plot.Plot, error) {
@@ -55,12 +61,16 @@ func PolicyComparison(est []Estimate, m Meta) (*plot.Plot, error) {
 	if len(methods) > len(Palette) {
 		return nil, fmt.Errorf("chart: %d methods; at most %d can be told apart, so compare fewer methods", len(methods), len(Palette))
 	}
-	p := newPlot(m, "Policy", "Estimated value per customer", "")
-	addGrid(p, false)
+	mm := m.withDefaults()
 	names := make([]string, len(policies))
 	for i, s := range policies {
 		names[i] = wrapLabel(s, 14, 2)
 	}
+	if !labelsFit(names, (mm.Width-3.8*vg.Inch)/vg.Length(len(policies))) {
+		return policiesHorizontal(est, policies, methods, pi, m)
+	}
+	p := newPlot(m, "Policy", "Estimated value per customer", "")
+	addGrid(p, false)
 	p.X.Tick.Marker = categoryTicks(names)
 	p.X.Tick.LineStyle.Width = 0
 	M := len(methods)
@@ -101,11 +111,98 @@ func PolicyComparison(est []Estimate, m Meta) (*plot.Plot, error) {
 	}
 	legendOutside(p, legend)
 	p.X.Min, p.X.Max = -0.5, float64(len(policies))-0.5
+	p.Y.Min, p.Y.Max = padRange(lo, hi)
+	return p, nil
+}
+
+// padRange widens [lo, hi] by 8% of its span on each side (by 10% of |hi|,
+// at least 1, when the span is 0), so intervals do not touch the frame.
+func padRange(lo, hi float64) (float64, float64) {
 	pad := (hi - lo) * 0.08
 	if pad == 0 {
 		pad = math.Max(math.Abs(hi)*0.1, 1)
 	}
-	p.Y.Min, p.Y.Max = lo-pad, hi+pad
+	return lo - pad, hi + pad
+}
+
+// labelsFit reports whether every line of every category label, set in the
+// tick font, is at most 92% of slot wide, so neighbouring labels under the
+// axis keep a gap between them.
+func labelsFit(names []string, slot vg.Length) bool {
+	st := textStyle(sansFont, tickSize, inkColor)
+	for _, n := range names {
+		for _, line := range strings.Split(n, "\n") {
+			if st.Width(line) > slot*0.92 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// policiesHorizontal draws the policy comparison on its side: one row per
+// policy on the y axis (the first policy at the top), the estimated value
+// on the x axis and each 95% interval [Lo, Hi] as a horizontal whisker,
+// the methods of a policy one above the other. It is used when the policy
+// names do not fit side by side under a vertical chart; the names are then
+// written whole on one line (cut after MaxLabel characters). The value
+// axis label is m.YLabel (or its default) with the units, as in the
+// vertical layout, and the policy axis label is m.XLabel (or "Policy").
+func policiesHorizontal(est []Estimate, policies, methods []string, pi map[string]int, m Meta) (*plot.Plot, error) {
+	p := newPlot(m, "Policy", "Estimated value per customer", "")
+	p.X.Label.Text, p.Y.Label.Text = p.Y.Label.Text, p.X.Label.Text
+	g := plotter.NewGrid()
+	g.Vertical.Color = gridColor
+	g.Vertical.Width = vg.Points(0.75)
+	g.Horizontal.Width = 0
+	g.Horizontal.Color = nil
+	p.Add(g)
+	n := len(policies)
+	ticks := make(plot.ConstantTicks, n)
+	for i, s := range policies {
+		ticks[i] = plot.Tick{Value: float64(n - 1 - i), Label: Truncate(s, MaxLabel)}
+	}
+	p.Y.Tick.Marker = ticks
+	p.Y.Tick.LineStyle.Width = 0
+	M := len(methods)
+	step := math.Min(0.25, 0.7/float64(M))
+	var legend []string
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for j, meth := range methods {
+		var pts plotter.XYs
+		var errs plotter.XErrors
+		for _, e := range est {
+			if e.Method != meth {
+				continue
+			}
+			y := float64(n-1-pi[e.Policy]) - (float64(j)-float64(M-1)/2)*step
+			pts = append(pts, plotter.XY{X: e.Value, Y: y})
+			errs = append(errs, struct{ Low, High float64 }{e.Value - e.Lo, e.Hi - e.Value})
+			lo, hi = math.Min(lo, e.Lo), math.Max(hi, e.Hi)
+		}
+		col := SeriesColor(j)
+		eb, err := plotter.NewXErrorBars(struct {
+			plotter.XYs
+			plotter.XErrors
+		}{pts, errs})
+		if err != nil {
+			return nil, fmt.Errorf("chart: %w", err)
+		}
+		eb.LineStyle = draw.LineStyle{Color: col, Width: vg.Points(2)}
+		eb.CapWidth = vg.Points(7)
+		sc, err := plotter.NewScatter(pts)
+		if err != nil {
+			return nil, fmt.Errorf("chart: %w", err)
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(4), Shape: methodShape(j)}
+		p.Add(eb, sc)
+		name := Truncate(meth, MaxLabel) + " (95% interval)"
+		p.Legend.Add(name, lineThumb{line: draw.LineStyle{Color: col, Width: vg.Points(2)}}, sc)
+		legend = append(legend, name)
+	}
+	legendOutside(p, legend)
+	p.Y.Min, p.Y.Max = -0.5, float64(n)-0.5
+	p.X.Min, p.X.Max = padRange(lo, hi)
 	return p, nil
 }
 
