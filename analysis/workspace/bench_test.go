@@ -11,6 +11,7 @@ import (
 
 	"github.com/journeyworkbench/workbench/analysis/ingest"
 	"github.com/journeyworkbench/workbench/analysis/journey"
+	"github.com/journeyworkbench/workbench/analysis/journey/journeystore"
 	"github.com/journeyworkbench/workbench/analysis/load"
 	"github.com/journeyworkbench/workbench/analysis/store"
 	"github.com/journeyworkbench/workbench/sample"
@@ -69,12 +70,15 @@ func BenchmarkOverview(b *testing.B) {
 	defer st.Close()
 	w := New(st)
 	ctx := context.Background()
+	// The cold start is the build from SQLite, whether or not a dataset
+	// file exists (BenchmarkDatasetFile measures the file).
 	start := time.Now()
-	d, err := w.Dataset(ctx)
+	d, err := journeystore.Build(ctx, st)
 	if err != nil {
 		b.Fatal(err)
 	}
 	build := time.Since(start)
+	w.data.ds = d
 	q := Query{}
 	fo := benchFunnel
 	var o *Overview
@@ -120,4 +124,50 @@ func BenchmarkOverview(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkDatasetFile measures the first Dataset of a run on the store of
+// $WORKBENCH_BENCH_DB (or a small sample) without and with the dataset
+// file: build-s is the first Dataset with no <db>.journeys (one scan of
+// SQLite plus writing the file), file-s the first Dataset of a new
+// workspace that reads the file, file-MB its size. It removes an existing
+// <db>.journeys first and leaves the rewritten one. Run with
+// -benchtime=1x: every iteration repeats the cold build.
+func BenchmarkDatasetFile(b *testing.B) {
+	st := benchStore(b)
+	defer st.Close()
+	ctx := context.Background()
+	path := datasetPath(st.Path())
+	if path == "" {
+		b.Skip("in-memory database: no dataset file")
+	}
+	var build, read time.Duration
+	for i := 0; i < b.N; i++ {
+		os.Remove(path)
+		start := time.Now()
+		d1, err := New(st).Dataset(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		build += time.Since(start)
+		w := New(st)
+		start = time.Now()
+		d2, err := w.Dataset(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		read += time.Since(start)
+		if w.data.builds != 0 || d2.NumEvents() != d1.NumEvents() || d2.NumCustomers() != d1.NumCustomers() {
+			b.Fatalf("second start: %d builds, %d/%d events, %d/%d customers; want the file read", w.data.builds,
+				d2.NumEvents(), d1.NumEvents(), d2.NumCustomers(), d1.NumCustomers())
+		}
+		b.ReportMetric(float64(d1.NumEvents()), "events")
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(build.Seconds()/float64(b.N), "build-s")
+	b.ReportMetric(read.Seconds()/float64(b.N), "file-s")
+	b.ReportMetric(float64(fi.Size())/(1<<20), "file-MB")
 }

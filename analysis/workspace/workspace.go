@@ -26,7 +26,6 @@ import (
 	"sync"
 
 	"github.com/journeyworkbench/workbench/analysis/journey"
-	"github.com/journeyworkbench/workbench/analysis/journey/journeystore"
 	"github.com/journeyworkbench/workbench/analysis/store"
 )
 
@@ -35,7 +34,7 @@ import (
 type Workspace struct {
 	st    *store.Store
 	owned bool
-	data  journeystore.Cache
+	data  datasetCache
 
 	mu       sync.Mutex
 	features *featureCache
@@ -75,9 +74,13 @@ func (w *Workspace) Close() error {
 // Dataset returns the encoded journeys of the store's current data
 // version, keeping at least the property keys props; it is built from the
 // store (one ordered scan of the events) on first use and after every
-// change of the data, and shared otherwise.
+// change of the data, and shared otherwise. For a database on disk the
+// Dataset is also kept in the file <database>.journeys next to it, so a
+// later run over unchanged data reads that file instead of scanning the
+// store; the file is skipped when it is damaged or the directory is not
+// writable.
 func (w *Workspace) Dataset(ctx context.Context, props ...string) (*journey.Dataset, error) {
-	return w.data.Get(ctx, w.st, props...)
+	return w.data.get(ctx, w.st, props...)
 }
 
 // Filter is the filter every analysis shares. Zero values select
