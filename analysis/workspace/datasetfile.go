@@ -2,7 +2,9 @@ package workspace
 
 import (
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -137,4 +139,25 @@ func hasAll(have, want []string) bool {
 		}
 	}
 	return true
+}
+
+// RemoveDatasetFile deletes the persisted journey copy of the database at
+// dbPath, and any temporary copy a killed write left beside it, so that
+// data erased from the store does not survive on disk. A missing file is
+// not an error; the next Dataset call rebuilds the copy from the store.
+func RemoveDatasetFile(dbPath string) error {
+	path := datasetPath(dbPath)
+	if path == "" {
+		return nil
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	tmps, _ := filepath.Glob(path + ".tmp*")
+	for _, t := range tmps {
+		if err := os.Remove(t); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/journeyworkbench/workbench/analysis/load"
+	"github.com/journeyworkbench/workbench/analysis/workspace"
 )
 
 func init() {
@@ -23,7 +24,9 @@ const eraseHelp = `
 Removes the customer that ID identifies (any identifier, as for profile)
 from the database: every identifier of the customer and the links between
 them, profile rows and traits, consents, events, decisions, and rejected
-rows whose raw text contains one of the identifiers. It asks no question:
+rows whose raw text contains one of the identifiers, and the journey copy
+kept beside the database (FILE.journeys, rebuilt on next use). It asks no
+question:
 run with --dry-run first to see what would go. Afterwards the identity
 graph is stitched again (an email shared with the erased person may now
 belong to one person only). Loading the original export files again would
@@ -41,6 +44,10 @@ func runErase(c *command, args []string, stdout io.Writer) error {
 		return fmt.Errorf("%w: name one identifier", errUsage)
 	}
 	id := strings.Join(pos, " ") // a phone typed with spaces
+	dbPath, err := resolveDB(*db)
+	if err != nil {
+		return err
+	}
 	st, err := openExistingDB(*db)
 	if err != nil {
 		return err
@@ -62,6 +69,11 @@ func runErase(c *command, args []string, stdout io.Writer) error {
 	}
 	if rep.DryRun {
 		return nil
+	}
+	// The journey copy kept beside the database still holds the erased
+	// events: remove it now rather than at the next rebuild.
+	if err := workspace.RemoveDatasetFile(dbPath); err != nil {
+		return fmt.Errorf("erased from the database, but its journey copy %s could not be removed: %w; delete that file by hand", dbPath+".journeys", err)
 	}
 	sum, err := load.Restitch(ctx, st)
 	if err != nil {
