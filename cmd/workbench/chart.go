@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -326,7 +325,7 @@ func explainEmpty(ctx context.Context, w *workspace.Workspace, f *journeyFlags, 
 				of = "that " + strings.Join(before, " ") + " keeps"
 			}
 			return fmt.Errorf("%w: no data to chart: %s leaves none of the %s events (of %s customers) %s; widen or drop %s",
-				errUsage, s.name, thousands(sp.Events), thousands(sp.Customers), of, strings.Fields(s.name)[0])
+				errUsage, s.name, chart.Thousands(sp.Events), chart.Thousands(sp.Customers), of, strings.Fields(s.name)[0])
 		}
 		sp = next
 		before = append(before, s.name)
@@ -348,14 +347,11 @@ func flagText(name, v string) string {
 // database file, the dates of the first and last event kept, and the
 // counts given.
 func (d *chartData) subtitle(f *journeyFlags, counts string) string {
-	parts := []string{filtersText(f), filepath.Base(d.w.Store().Path())}
+	var first, last int64
 	if d.span.Events > 0 {
-		parts = append(parts, day(d.span.First)+" – "+day(d.span.Last))
+		first, last = d.span.First, d.span.Last
 	}
-	if counts != "" {
-		parts = append(parts, counts)
-	}
-	return strings.Join(parts, " · ")
+	return chart.Subtitle(filtersText(f), d.w.Store().Path(), first, last, counts)
 }
 
 // filtersText lists the filters applied ("all events" when none).
@@ -408,29 +404,6 @@ func journeyText(f *journeyFlags) string {
 	return s
 }
 
-func day(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02") }
-
-// thousands writes n with thousands separators: 4812 → "4,812".
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
-
-func plural(n int64, one string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return thousands(n) + " " + one + "s"
-}
-
 func sankeyChart(fs *flag.FlagSet) chartBuild {
 	f := addFilterFlags(fs)
 	f.addStepFlags(fs, "channel:type")
@@ -449,7 +422,7 @@ func sankeyChart(fs *flag.FlagSet) chartBuild {
 		if r.Journeys == 0 {
 			anchor := strings.TrimSpace(flagText("--start", o.Start) + " " + flagText("--end", o.End))
 			return nil, m, fmt.Errorf("%w: no data to chart: none of the %s journeys passes %s under the %s labelling; list the steps with `workbench transitions --view activities --label %s` and the same filters",
-				errUsage, thousands(r.Excluded), anchor, f.label, f.label)
+				errUsage, chart.Thousands(r.Excluded), anchor, f.label, f.label)
 		}
 		m.Title = fmt.Sprintf("User paths: first %d steps", o.Steps)
 		if o.Start != "" {
@@ -459,9 +432,9 @@ func sankeyChart(fs *flag.FlagSet) chartBuild {
 			m.Title += " up to " + o.End
 		}
 		m.Title += " " + journeyText(f)
-		counts := plural(d.span.Customers, "customer") + ", " + plural(r.Journeys, "journey")
+		counts := chart.Plural(d.span.Customers, "customer") + ", " + chart.Plural(r.Journeys, "journey")
 		if r.Excluded > 0 {
-			counts += fmt.Sprintf(" (%s without the anchor left out)", thousands(r.Excluded))
+			counts += fmt.Sprintf(" (%s without the anchor left out)", chart.Thousands(r.Excluded))
 		}
 		m.Subtitle = d.subtitle(f, counts)
 		p, err := chart.Sankey(r, m)
@@ -496,12 +469,12 @@ func funnelChart(fs *flag.FlagSet) chartBuild {
 				errUsage, ff.steps[0], filtersText(f), f.label)
 		}
 		m.Title = fmt.Sprintf("%s funnel, %s window: %.1f%% of %s customers converted",
-			upperFirst(r.Mode), windowText(opts.Window), 100*r.Overall.Conversion, thousands(entered))
+			upperFirst(r.Mode), windowText(opts.Window), 100*r.Overall.Conversion, chart.Thousands(entered))
 		if *ff.by != "" {
 			m.Title = fmt.Sprintf("%s funnel by %s, %s window: %.1f%% of %s converted",
-				upperFirst(r.Mode), *ff.by, windowText(opts.Window), 100*r.Overall.Conversion, thousands(entered))
+				upperFirst(r.Mode), *ff.by, windowText(opts.Window), 100*r.Overall.Conversion, chart.Thousands(entered))
 		}
-		m.Subtitle = d.subtitle(f, plural(d.span.Customers, "customer")+" · steps "+journeyText(f))
+		m.Subtitle = d.subtitle(f, chart.Plural(d.span.Customers, "customer")+" · steps "+journeyText(f))
 		p, err := chart.Funnel(r, m)
 		return p, m, err
 	}
@@ -537,7 +510,7 @@ func transitionsChart(fs *flag.FlagSet) chartBuild {
 			return nil, m, err
 		}
 		m.Title = "Next-step probabilities, steps " + journeyText(f)
-		m.Subtitle = d.subtitle(f, plural(d.span.Customers, "customer")+", "+plural(r.Journeys, "journey")+", "+plural(r.Events, "event"))
+		m.Subtitle = d.subtitle(f, chart.Plural(d.span.Customers, "customer")+", "+chart.Plural(r.Journeys, "journey")+", "+chart.Plural(r.Events, "event"))
 		p, err := chart.Transitions(r.Matrix, m)
 		return p, m, err
 	}
@@ -554,7 +527,7 @@ func attributionChart(fs *flag.FlagSet) chartBuild {
 			if err != nil {
 				return nil, m, err
 			}
-			sub = d.subtitle(f, plural(d.span.Customers, "customer"))
+			sub = d.subtitle(f, chart.Plural(d.span.Customers, "customer"))
 			d.w.Close()
 		}
 		groups, err := a.groups(f)
@@ -587,13 +560,13 @@ func attributionChart(fs *flag.FlagSet) chartBuild {
 			if len(g.Results) > 0 {
 				conversions = g.Results[0].TotalConversions + g.Results[0].Unattributed.Conversions
 			}
-			m.Subtitle = fmt.Sprintf("%s · %s distinct paths · %s conversions", filepath.Base(a.pathsFile), thousands(int64(g.Distinct)), strconv.FormatFloat(conversions, 'f', -1, 64))
+			m.Subtitle = fmt.Sprintf("%s · %s distinct paths · %s conversions", filepath.Base(a.pathsFile), chart.Thousands(int64(g.Distinct)), strconv.FormatFloat(conversions, 'f', -1, 64))
 		} else {
 			if g.Conversions == 0 {
 				return nil, m, fmt.Errorf("%w: no data to chart: none of the %s journeys kept (%s) has a conversion of type %s; name the conversion types with --conversion (list the types with `workbench transitions --view activities --label type`)",
-					errUsage, thousands(g.Journeys), filtersText(f), strings.Join(conv, ", "))
+					errUsage, chart.Thousands(g.Journeys), filtersText(f), strings.Join(conv, ", "))
 			}
-			m.Subtitle = sub + fmt.Sprintf(", %s, %s", plural(g.Journeys, "journey"), plural(g.Conversions, "conversion"))
+			m.Subtitle = sub + fmt.Sprintf(", %s, %s", chart.Plural(g.Journeys, "journey"), chart.Plural(g.Conversions, "conversion"))
 			if a.lookback != "30d" {
 				m.Subtitle += " · lookback " + a.lookback
 			}
@@ -619,51 +592,12 @@ func volumeChart(fs *flag.FlagSet) chartBuild {
 		if err != nil {
 			return nil, m, err
 		}
-		v := dailyVolume(rows)
+		v := chart.VolumeFromCounts(rows)
 		m.Title = "Daily events by channel"
-		m.Subtitle = d.subtitle(f, plural(d.span.Events, "event")+" of "+plural(d.span.Customers, "customer"))
+		m.Subtitle = d.subtitle(f, chart.Plural(d.span.Events, "event")+" of "+chart.Plural(d.span.Customers, "customer"))
 		p, err := chart.Volume(v, m)
 		return p, m, err
 	}
-}
-
-// dailyVolume lays the store's counts out as a chart.DailyVolume: every
-// day from the first to the last (days without events count 0), channels
-// ordered by total events, largest first (drawn at the bottom).
-func dailyVolume(rows []store.ChannelDayCount) chart.DailyVolume {
-	var v chart.DailyVolume
-	if len(rows) == 0 {
-		return v
-	}
-	const dayMs = 86400000
-	first, last := rows[0].Day, rows[len(rows)-1].Day
-	total := map[string]int64{}
-	for _, r := range rows {
-		total[r.Channel] += r.Events
-	}
-	for c := range total {
-		v.Channel = append(v.Channel, c)
-	}
-	sort.Slice(v.Channel, func(i, j int) bool {
-		a, b := v.Channel[i], v.Channel[j]
-		return total[a] > total[b] || (total[a] == total[b] && a < b)
-	})
-	idx := map[string]int{}
-	for i, c := range v.Channel {
-		idx[c] = i
-	}
-	n := int((last-first)/dayMs) + 1
-	for d := 0; d < n; d++ {
-		v.Day = append(v.Day, first+int64(d)*dayMs)
-	}
-	v.Count = make([][]float64, len(v.Channel))
-	for i := range v.Count {
-		v.Count[i] = make([]float64, n)
-	}
-	for _, r := range rows {
-		v.Count[idx[r.Channel]][(r.Day-first)/dayMs] += float64(r.Events)
-	}
-	return v
 }
 
 // simInput resolves --in: a directory is where `workbench simulate --out`
@@ -917,7 +851,7 @@ func simulationText(path string) string {
 		return ""
 	}
 	r := cmp.Sim.Result
-	return fmt.Sprintf(" · %s customers × %d days, seed %d", thousands(int64(r.Customers)), r.HorizonDays, r.Seed)
+	return fmt.Sprintf(" · %s customers × %d days, seed %d", chart.Thousands(int64(r.Customers)), r.HorizonDays, r.Seed)
 }
 
 // readSeriesCSV reads learning curves: the curves.csv of `workbench

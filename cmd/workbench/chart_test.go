@@ -121,7 +121,7 @@ func TestChart(t *testing.T) {
 	cases := []tc{
 		{"sankey", []string{"--db", fx.db, "--steps", "3"}, []string{"png", "svg"},
 			"User paths: first 3 steps by channel:type",
-			[]string{"all events · w.db · 2026-01-", thousands(jAll) + " journeys"}},
+			[]string{"all events · w.db · 2026-01-", chart.Thousands(jAll) + " journeys"}},
 		{"funnel", []string{"--db", fx.db, "--channels", "web", "--step", "web:Product Viewed", "--step", "web:Order Completed", "--window", "7d"}, []string{"svg"},
 			"Ordered funnel, 7-day window: ",
 			[]string{"channels web · w.db · ", "steps by channel:type"}},
@@ -133,7 +133,7 @@ func TestChart(t *testing.T) {
 			[]string{"all events · w.db · ", " conversions"}},
 		{"volume", []string{"--db", fx.db, "--channels", "email,sms"}, []string{"png", "svg"},
 			"Daily events by channel",
-			[]string{"channels email, sms · w.db · 2026-01-", thousands(eMail) + " events of "}},
+			[]string{"channels email, sms · w.db · 2026-01-", chart.Thousands(eMail) + " events of "}},
 		{"policies", []string{"--in", fx.sim}, []string{"svg", "pdf"},
 			"Policy comparison: simulated net value per customer",
 			[]string{"sim/comparison.json · 259 customers × 60 days, seed 1, 2 refits · no clear winner · 95% intervals"}},

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	achart "github.com/journeyworkbench/workbench/analysis/chart"
 	"github.com/journeyworkbench/workbench/analysis/report"
-	"github.com/journeyworkbench/workbench/analysis/store"
 	"github.com/journeyworkbench/workbench/tui/app"
 	"gonum.org/v1/plot"
 )
@@ -68,47 +66,8 @@ func (s *Screen) Export() (app.Export, bool) {
 			if err != nil {
 				return nil, err
 			}
-			return achart.Volume(DailyVolume(rows), m)
+			return achart.Volume(achart.VolumeFromCounts(rows), m)
 		},
 		Tables: []app.Table{{Table: t}},
 	}, true
-}
-
-// DailyVolume lays the store's daily counts out for the volume chart:
-// every day from the first to the last (days without events count 0),
-// channels ordered by total events, largest first.
-func DailyVolume(rows []store.ChannelDayCount) achart.DailyVolume {
-	var v achart.DailyVolume
-	if len(rows) == 0 {
-		return v
-	}
-	first, last := rows[0].Day, rows[0].Day
-	total := map[string]int64{}
-	for _, r := range rows {
-		total[r.Channel] += r.Events
-		first, last = min(first, r.Day), max(last, r.Day)
-	}
-	for c := range total {
-		v.Channel = append(v.Channel, c)
-	}
-	sort.Slice(v.Channel, func(i, j int) bool {
-		a, b := v.Channel[i], v.Channel[j]
-		return total[a] > total[b] || (total[a] == total[b] && a < b)
-	})
-	idx := map[string]int{}
-	for i, c := range v.Channel {
-		idx[c] = i
-	}
-	n := int((last-first)/dayMs) + 1
-	for d := 0; d < n; d++ {
-		v.Day = append(v.Day, first+int64(d)*dayMs)
-	}
-	v.Count = make([][]float64, len(v.Channel))
-	for i := range v.Count {
-		v.Count[i] = make([]float64, n)
-	}
-	for _, r := range rows {
-		v.Count[idx[r.Channel]][(r.Day-first)/dayMs] += float64(r.Events)
-	}
-	return v
 }
