@@ -77,7 +77,12 @@ type segMsg struct {
 // device clock, receivedAt on the server clock, and timestamp is the true
 // time t = receivedAt − (sentAt − originalTimestamp).
 func (g *gen) writeSeg(b *block, p *person, s surface, m *segMsg) {
-	r := p.r
+	g.writeSegFrom(b, p, s, m, p.r)
+}
+
+// writeSegFrom is writeSeg with the message's own draws (messageId,
+// network delay, planted malformation) taken from r.
+func (g *gen) writeSegFrom(b *block, p *person, s surface, m *segMsg, r *rng) {
 	f := fWeb
 	off, skew := 0, int64(0)
 	var delay int64
@@ -235,6 +240,34 @@ func (g *gen) login(b *block, p *person, s surface, m *segMsg) {
 	g.writeSeg(b, p, s, m)
 }
 
+// link is the surface's linking state.
+func (s surface) link() *linkState {
+	if s.app {
+		return &s.dv.link
+	}
+	return &s.ck.link
+}
+
+// identifyLink writes an identify that links the surface's anonymous id
+// (and device id) to the person without a login, at m.t, with every draw
+// from the link stream: with the CRM id and traits.email when withUser (a
+// remembered login or an email click-through recognising a customer), or
+// traits.email alone (a visitor who cannot log in gives an email to a
+// newsletter form or a guest checkout). m.t is left as it was.
+func (g *gen) identifyLink(b *block, p *person, s surface, m *segMsg, withUser bool) {
+	tr := appendJSONKV(nil, "email", p.email)
+	p.emEmail = true
+	uid := ""
+	if withUser {
+		uid = p.crmID
+		s.link().recognised = true
+	} else {
+		s.link().gaveEmail = true
+	}
+	*m = segMsg{typ: "identify", userID: uid, traits: tr, t: m.t, scratch: m.scratch}
+	g.writeSegFrom(b, p, s, m, p.lr)
+}
+
 // session writes one visit on the web or the app: landing, browsing,
 // maybe a cart, a checkout and an order. forced > 0 makes the visit
 // complete an order of that value (a decision's conversion). A cart left
@@ -304,6 +337,17 @@ func (g *gen) session(b *block, p *person, t int64, app bool, dev int, camp, src
 		g.login(b, p, s, m)
 		step()
 	}
+	// Linking evidence, none of it behaviour: a customer's surface is
+	// recognised on its first visit after sign-up; a visitor who cannot
+	// log in may give an email on the surface's first visit.
+	if lk := s.link(); canLogin && !logged() && !lk.recognised {
+		g.identifyLink(b, p, s, m, true)
+	} else if !canLogin && !lk.asked {
+		lk.asked = true
+		if p.lr.bern(rateEmailForm) {
+			g.identifyLink(b, p, s, m, false)
+		}
+	}
 	prod := func() (string, string) {
 		n := 100 + r.intn(900)
 		return "P" + strconv.Itoa(n), categories[n%len(categories)]
@@ -347,6 +391,8 @@ func (g *gen) session(b *block, p *person, t int64, app bool, dev int, camp, src
 		if canLogin && !logged() {
 			g.login(b, p, s, m)
 			step()
+		} else if !canLogin && !s.link().gaveEmail {
+			g.identifyLink(b, p, s, m, false) // guest checkout: the email for the order
 		}
 		view("Checkout", "/checkout", "")
 		if forced > 0 || r.bern(beh.pOrder) {
@@ -524,7 +570,8 @@ func (g *gen) callRow(b *block, p *person, t int64, dur int, reason, outcome str
 	w = append(w, "CL-"...)
 	w = appendHex64(w, p.newID(g, idCall))
 	w = append(w, ',')
-	if r.bern(rateMalCall) {
+	mal := r.bern(rateMalCall)
+	if mal {
 		b.plant(fCall, MalMissingPhone)
 	} else {
 		w = append(w, p.phoneNat...)
@@ -540,6 +587,20 @@ func (g *gen) callRow(b *block, p *person, t int64, dur int, reason, outcome str
 	w = append(w, outcome...)
 	w = append(w, ',')
 	w = append(w, agentIDs[r.intn(len(agentIDs))]...)
+	// What the agent captured about the caller (from the link stream): a
+	// registered customer's number once verified; otherwise the email the
+	// caller gives (always for an order by phone, which needs the
+	// e-receipt). A row without a phone carries neither.
+	w = append(w, ',')
+	verified := !mal && p.inCRM && t >= p.signup && p.lr.bern(rateCallVerified)
+	if verified {
+		w = append(w, p.crmID...)
+	}
+	w = append(w, ',')
+	if !mal && !verified && (reason == "order_by_phone" || p.lr.bern(rateCallEmailGiven)) {
+		w = append(w, p.email...)
+		p.emEmail = true
+	}
 	b.row(fCall, w)
 }
 

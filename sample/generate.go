@@ -104,7 +104,7 @@ var fileHeaders = [nFiles]string{
 	"event_id,timestamp,email,campaign_id,event,url\n",
 	"message_sid;to;campaign;status;date_created\n",
 	"device_token\tcampaign\tevent\tts_ms\n",
-	"call_id,phone,started_at,duration_s,reason,outcome,agent_id\n",
+	"call_id,phone,started_at,duration_s,reason,outcome,agent_id,customer_id,email\n",
 	"receipt_id,store_id,timestamp,loyalty_card,email,amount,currency,items\n",
 	"decision_id,customer_id,timestamp,trigger,ctx_recency_days,ctx_orders_90d,ctx_cart_value,ctx_loyalty_tier,ctx_region,ctx_last_channel,ctx_consent_email,ctx_consent_sms,ctx_consent_push,ctx_consent_call,action,propensity,converted,revenue,cost,reward\n",
 	"person_id,segment,household_id,in_crm,crm_id,intent\n",

@@ -17,6 +17,14 @@ type gen struct {
 	idKeys                      [8]uint64
 }
 
+// Random stream kinds of newRNG (with the gen keys' stream 7). A new kind
+// of draw that must not disturb the others gets a stream of its own.
+const (
+	streamHousehold = 1 // per block: household sizes
+	streamPerson    = 2 // per person: behaviour, identifiers, decisions
+	streamLink      = 3 // per person: linking evidence only
+)
+
 // Identifier kinds made by person.newID (each has its own key).
 const (
 	idEvent = iota
@@ -46,6 +54,7 @@ type cookie struct {
 	skew     int64
 	loggedIn bool
 	used     bool
+	link     linkState
 }
 
 type device struct {
@@ -56,14 +65,30 @@ type device struct {
 	loggedIn bool
 	aliased  bool
 	used     bool
+	link     linkState
+}
+
+// linkState is what the site has sent about a browser's or app install's
+// owner besides logins. It drives only the linking identify messages
+// (drawn from the person's link stream) and never the behaviour: loggedIn
+// alone decides userId on events and which carts the engine sees.
+type linkState struct {
+	recognised bool // an identify with the CRM id was sent without a login
+	asked      bool // the first visit's email form was shown
+	gaveEmail  bool // an identify with traits.email and no userId was sent
 }
 
 const ukTZ = math.MinInt32
 
 type person struct {
-	idx    int
-	pid    string
-	r      *rng
+	idx int
+	pid string
+	r   *rng
+	// lr is the link stream: the draws of linking evidence (recognition
+	// identifies, email forms, call verification) come from it, so adding
+	// or changing that evidence leaves every draw of r, and so the
+	// behaviour and the decision log, unchanged.
+	lr     *rng
 	seg    int
 	beh    *behaviour
 	intent float64
@@ -191,7 +216,7 @@ func (g *gen) block(b *block) {
 	if end > g.opt.Customers {
 		end = g.opt.Customers
 	}
-	hr := newRNG(g.opt.Seed, 1, b.index)
+	hr := newRNG(g.opt.Seed, streamHousehold, b.index)
 	members := make([]*person, 0, 3)
 	for i := first; i < end; {
 		size := 1
@@ -231,8 +256,8 @@ func pad7(prefix byte, n int) string {
 }
 
 func (g *gen) newPerson(idx, head int, shared bool, household []*person) *person {
-	r := newRNG(g.opt.Seed, 2, idx)
-	p := &person{idx: idx, r: r, hh: head, shared: shared}
+	r := newRNG(g.opt.Seed, streamPerson, idx)
+	p := &person{idx: idx, r: r, lr: newRNG(g.opt.Seed, streamLink, idx), hh: head, shared: shared}
 	p.pid = pad7('P', idx+1)
 	p.seg = r.pick(g.m.share[:])
 	p.beh = &behaviours[p.seg]

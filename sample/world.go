@@ -116,6 +116,12 @@ const (
 	rateTwoDevices      = 0.1
 	rateSharedHousehold = 0.03 // share of households of 2–3 persons sharing one email
 
+	// Linking evidence (FORMATS.md "Linking evidence"): drawn from each
+	// person's link stream, so they change no behaviour.
+	rateEmailForm      = 0.9  // a visitor who cannot log in gives an email on a surface's first visit
+	rateCallVerified   = 0.95 // the agent verifies a registered caller's customer number
+	rateCallEmailGiven = 0.9  // an unregistered caller gives an email (always for an order by phone)
+
 	rateMalWeb   = 0.001
 	rateMalApp   = 0.0005
 	rateMalEmail = 0.0005
