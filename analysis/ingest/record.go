@@ -49,7 +49,9 @@
 // the event or status as Type, campaign, and event_id/message_sid as
 // DedupKey. call_centre → channel call_centre, Type "call" (a stable
 // journey step; the reason, outcome, duration_s and agent_id are Props),
-// times in Europe/London, day-first dates inferred from the data.
+// IDs phone then, when present, customer_id (typed by shape) and email
+// linked "call", times in Europe/London, day-first dates inferred from
+// the data.
 // store → channel store, Type "purchase", Revenue = amount, IDs
 // loyalty_card then email linked "till receipt", DedupKey receipt_id.
 // decisions → KindDecision with ctx_* columns as Context (prefix

@@ -466,7 +466,12 @@ func buildSpec(kind string, h *header, name string, opt Options, det *Detected) 
 	case KindCallCentre:
 		if !mapped {
 			addID(IDPhone, false, "phone")
+			// What the agent captured about the caller: a verified
+			// customer number (typed by its shape) or an email.
+			addID(IDUser, true, "customer_id")
+			addID(IDEmail, false, "email")
 		}
+		sp.linkReason = "call"
 		sp.time = res("time", "started_at")
 		sp.typ = res("type")
 		sp.campaign = res("campaign")
