@@ -335,7 +335,7 @@ func (f *Funnel) evaluate(c *Customer) (reach int, first int32) {
 func (f *Funnel) group(c *Customer, first int32) (string, bool) {
 	switch f.opts.Breakdown {
 	case ByFirstChannel:
-		return f.scope.Data.EventChannel(int(first)), true
+		return c.EventChannel(first), true
 	case ByCustomerValue:
 		return f.opts.GroupOf(c.ID), true
 	}
@@ -350,7 +350,7 @@ func (f *Funnel) Customer(c *Customer) {
 	}
 	accs := [2]*funnelAcc{f.all, nil}
 	if f.chanAcc != nil {
-		ch := f.scope.Data.channel[first]
+		ch := c.channelID(first)
 		if f.chanAcc[ch] == nil {
 			a := newFunnelAcc(f.n)
 			f.groups[f.scope.Data.channels[ch]] = a

@@ -104,7 +104,7 @@ func (l LabelSpec) String() string {
 type labeler struct {
 	by     LabelBy
 	ntypes int
-	col    []uint32 // property column for ByProperty
+	prop   int      // index of the property column for ByProperty
 	rawMap []int32  // raw id → label id
 	labels []string
 	ids    map[string]int32 // label → id
@@ -166,7 +166,7 @@ func (d *Dataset) newLabeler(spec LabelSpec) (*labeler, error) {
 		if k < 0 {
 			return nil, fmt.Errorf("journey: property %q was not kept when the data was encoded (kept: %s); rebuild with BuildOptions.Properties including it", spec.Property, strings.Join(d.propKeys, ", "))
 		}
-		lb.col = d.props[k]
+		lb.prop = k
 		raws = append([]string{NoValueLabel}, d.propVals[k]...)
 	default:
 		return nil, fmt.Errorf("journey: unknown label choice %d", spec.By)
@@ -201,18 +201,18 @@ func (d *Dataset) newLabeler(spec LabelSpec) (*labeler, error) {
 	return lb, nil
 }
 
-// label is the label id of the event at position e.
-func (lb *labeler) label(d *Dataset, e int) int32 {
+// label is the label id of the event at local position e of block b.
+func (lb *labeler) label(b *block, e int) int32 {
 	switch lb.by {
 	case ByType:
-		return lb.rawMap[d.typ[e]]
+		return lb.rawMap[b.typ[e]]
 	case ByChannel:
-		return lb.rawMap[d.channel[e]]
+		return lb.rawMap[b.channel[e]]
 	case ByCampaign:
-		return lb.rawMap[d.campaign[e]]
+		return lb.rawMap[b.campaign[e]]
 	case ByChannelType:
-		return lb.rawMap[int(d.channel[e])*lb.ntypes+int(d.typ[e])]
+		return lb.rawMap[int(b.channel[e])*lb.ntypes+int(b.typ[e])]
 	default:
-		return lb.rawMap[lb.col[e]]
+		return lb.rawMap[b.props[lb.prop][e]]
 	}
 }

@@ -114,12 +114,43 @@ type Journey struct {
 	Converted bool
 }
 
-// Customer is one customer's journeys in time order.
+// Customer is one customer's journeys in time order. Its methods decode
+// the customer's events from the block the scan is reading: an
+// accumulator reads event attributes through them, not through the
+// Dataset's random-access methods.
 type Customer struct {
 	ID       int64
 	Index    int // dense index in the Dataset
 	Journeys []Journey
+
+	d   *Dataset
+	blk *block
 }
+
+// Event decodes the event at dataset position pos, one of c's events (an
+// element of some Journey.Events of c).
+func (c *Customer) Event(pos int32) EventView { return c.d.view(c.blk, int(pos)-c.blk.base) }
+
+// EventChannel is the channel of c's event at dataset position pos.
+func (c *Customer) EventChannel(pos int32) string {
+	return c.d.channels[c.blk.channel[int(pos)-c.blk.base]]
+}
+
+// EventType is the type of c's event at dataset position pos.
+func (c *Customer) EventType(pos int32) string { return c.d.types[c.blk.typ[int(pos)-c.blk.base]] }
+
+// EventCampaign is the campaign of c's event at dataset position pos ("" if
+// none).
+func (c *Customer) EventCampaign(pos int32) string {
+	return c.d.campaigns[c.blk.campaign[int(pos)-c.blk.base]]
+}
+
+// Revenue is the revenue of c's event at dataset position pos and whether
+// it has one.
+func (c *Customer) Revenue(pos int32) (float64, bool) { return c.blk.revenue(int(pos) - c.blk.base) }
+
+// channelID is the channel dictionary id of c's event at position pos.
+func (c *Customer) channelID(pos int32) uint16 { return c.blk.channel[int(pos)-c.blk.base] }
 
 // Scope is what accumulators know of a scan: the dataset and the step
 // labels. Label ids are indexes of Labels.
@@ -161,9 +192,6 @@ type Accumulator interface {
 	Merge(other Accumulator)
 }
 
-// chunk is the number of customers a worker takes at a time.
-const chunk = 1024
-
 // Scan runs one pass over the customers of d selected by q.Filter, builds
 // their journeys and feeds them to every accumulator.
 //
@@ -172,6 +200,11 @@ const chunk = 1024
 // its step label, the events are cut into journeys (q.Split), repeats are
 // collapsed if asked, and the customer's journeys are passed to each
 // accumulator. Customers left with no events are not passed.
+//
+// Workers take whole blocks of customers in turn; each holds one block
+// (for a file-backed Dataset, read from the file into the worker's
+// buffers), so the scan's memory is bounded by the workers and the block
+// size, not by the number of events.
 func Scan(ctx context.Context, d *Dataset, q Query, accs ...Accumulator) error {
 	sc, err := newScanner(d, q)
 	if err != nil {
@@ -186,10 +219,8 @@ func Scan(ctx context.Context, d *Dataset, q Query, accs ...Accumulator) error {
 	if w <= 0 {
 		w = runtime.GOMAXPROCS(0)
 	}
-	nc := d.NumCustomers()
-	if w > (nc+chunk-1)/chunk {
-		w = max(1, (nc+chunk-1)/chunk)
-	}
+	nb := len(d.blocks)
+	w = max(1, min(w, nb))
 	forks := make([][]Accumulator, w)
 	for i := range forks {
 		forks[i] = make([]Accumulator, len(accs))
@@ -198,6 +229,7 @@ func Scan(ctx context.Context, d *Dataset, q Query, accs ...Accumulator) error {
 		}
 	}
 	var next atomic.Int64
+	var failed atomic.Bool
 	var wg sync.WaitGroup
 	errs := make([]error, w)
 	for i := 0; i < w; i++ {
@@ -205,18 +237,26 @@ func Scan(ctx context.Context, d *Dataset, q Query, accs ...Accumulator) error {
 		go func(i int) {
 			defer wg.Done()
 			st := sc.newState()
-			for {
+			for !failed.Load() {
 				if err := ctx.Err(); err != nil {
 					errs[i] = err
 					return
 				}
-				lo := int(next.Add(1)-1) * chunk
-				if lo >= nc {
+				bi := int(next.Add(1) - 1)
+				if bi >= nb {
 					return
 				}
-				hi := min(lo+chunk, nc)
-				for c := lo; c < hi; c++ {
-					cu := sc.customer(st, c)
+				blk, err := sc.block(st, bi)
+				if err != nil {
+					errs[i] = err
+					failed.Store(true)
+					return
+				}
+				if sc.custOK != nil && !anyTrue(sc.custOK[blk.first:blk.first+blk.numCustomers()]) {
+					continue
+				}
+				for k := range blk.numCustomers() {
+					cu := sc.customer(st, blk, k)
 					if cu == nil {
 						continue
 					}
@@ -239,6 +279,15 @@ func Scan(ctx context.Context, d *Dataset, q Query, accs ...Accumulator) error {
 		}
 	}
 	return nil
+}
+
+func anyTrue(s []bool) bool {
+	for _, v := range s {
+		if v {
+			return true
+		}
+	}
+	return false
 }
 
 type scanner struct {
@@ -319,31 +368,46 @@ type state struct {
 	events []int32
 	conv   []bool
 	cust   Customer
+	blk    block  // the block read from the file
+	buf    []byte // its bytes
 }
 
 func (sc *scanner) newState() *state { return &state{} }
 
-// customer builds the journeys of the customer at index c, or nil.
-func (sc *scanner) customer(st *state, c int) *Customer {
+// block returns block bi: the Dataset's own when it is in memory, else read
+// into the worker's buffers.
+func (sc *scanner) block(st *state, bi int) (*block, error) {
+	if sc.d.mem != nil {
+		return sc.d.mem[bi], nil
+	}
+	if err := sc.d.readBlock(bi, &st.buf, &st.blk); err != nil {
+		return nil, err
+	}
+	return &st.blk, nil
+}
+
+// customer builds the journeys of the customer k of block b, or nil.
+func (sc *scanner) customer(st *state, b *block, k int) *Customer {
+	c := b.first + k
 	if sc.custOK != nil && !sc.custOK[c] {
 		return nil
 	}
 	d := sc.d
-	from, to := int(d.off[c]), int(d.off[c+1])
+	from, to := int(b.off[k]), int(b.off[k+1])
 	f := &sc.q.Filter
 	st.steps, st.times, st.events, st.conv = st.steps[:0], st.times[:0], st.events[:0], st.conv[:0]
 	for e := from; e < to; e++ {
-		t := d.time[e]
+		t := b.time[e]
 		if (f.From != 0 && t < f.From) || (f.To != 0 && t >= f.To) {
 			continue
 		}
-		isConv := sc.convTy != nil && sc.convTy[d.typ[e]]
-		if !isConv && ((sc.keepCh != nil && !sc.keepCh[d.channel[e]]) || (sc.keepTy != nil && !sc.keepTy[d.typ[e]])) {
+		isConv := sc.convTy != nil && sc.convTy[b.typ[e]]
+		if !isConv && ((sc.keepCh != nil && !sc.keepCh[b.channel[e]]) || (sc.keepTy != nil && !sc.keepTy[b.typ[e]])) {
 			continue
 		}
-		st.steps = append(st.steps, sc.lb.label(d, e))
+		st.steps = append(st.steps, sc.lb.label(b, e))
 		st.times = append(st.times, t)
-		st.events = append(st.events, int32(e))
+		st.events = append(st.events, int32(b.base+e))
 		if sc.convTy != nil {
 			st.conv = append(st.conv, isConv)
 		}
@@ -353,7 +417,7 @@ func (sc *scanner) customer(st *state, c int) *Customer {
 		return nil
 	}
 	cu := &st.cust
-	cu.ID, cu.Index, cu.Journeys = d.customers[c], c, cu.Journeys[:0]
+	cu.ID, cu.Index, cu.Journeys, cu.d, cu.blk = d.customers[c], c, cu.Journeys[:0], d, b
 	add := func(lo, hi int, converted bool) {
 		if hi <= lo {
 			return
