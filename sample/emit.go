@@ -588,16 +588,17 @@ func (g *gen) callRow(b *block, p *person, t int64, dur int, reason, outcome str
 	w = append(w, ',')
 	w = append(w, agentIDs[r.intn(len(agentIDs))]...)
 	// What the agent captured about the caller (from the link stream): a
-	// registered customer's number once verified; otherwise the email the
-	// caller gives (always for an order by phone, which needs the
-	// e-receipt). A row without a phone carries neither.
+	// registered customer's number once verified; from a caller who has
+	// no customer record, the email they give (always for an order by
+	// phone, which needs the e-receipt). A row without a phone carries
+	// neither. An unverified customer's email is not taken: it would tie
+	// the phone to the customer's email on the caller's word alone.
 	w = append(w, ',')
-	verified := !mal && p.inCRM && t >= p.signup && p.lr.bern(rateCallVerified)
-	if verified {
+	if !mal && p.inCRM && t >= p.signup && p.lr.bern(rateCallVerified) {
 		w = append(w, p.crmID...)
 	}
 	w = append(w, ',')
-	if !mal && !verified && (reason == "order_by_phone" || p.lr.bern(rateCallEmailGiven)) {
+	if !mal && !p.inCRM && (reason == "order_by_phone" || p.lr.bern(rateCallEmailGiven)) {
 		w = append(w, p.email...)
 		p.emEmail = true
 	}

@@ -444,9 +444,8 @@ func scanExports(t *testing.T, dir string) *scan {
 			mal(f, line, MalMissingPhone, strings.Join(r, ","))
 			return
 		}
-		if r[7] != "" && !reCRM.MatchString(r[7]) || r[8] != "" && !reEmail.MatchString(r[8]) || r[7] != "" && r[8] != "" ||
-			r[4] == "order_by_phone" && r[7] == "" && r[8] == "" {
-			bad(f, line, "caller: customer_id %q email %q (reason %s)", r[7], r[8], r[4])
+		if r[7] != "" && !reCRM.MatchString(r[7]) || r[8] != "" && !reEmail.MatchString(r[8]) || r[7] != "" && r[8] != "" {
+			bad(f, line, "caller: customer_id %q email %q", r[7], r[8])
 		}
 		m := reCall.FindStringSubmatch(r[2])
 		_, dErr := strconv.Atoi(r[3])

@@ -120,7 +120,7 @@ const (
 	// person's link stream, so they change no behaviour.
 	rateEmailForm      = 0.9  // a visitor who cannot log in gives an email on a surface's first visit
 	rateCallVerified   = 0.95 // the agent verifies a registered caller's customer number
-	rateCallEmailGiven = 0.9  // an unregistered caller gives an email (always for an order by phone)
+	rateCallEmailGiven = 0.9  // a caller with no customer record gives an email (always for an order by phone)
 
 	rateMalWeb   = 0.001
 	rateMalApp   = 0.0005
