@@ -104,8 +104,8 @@ func (l LabelSpec) String() string {
 type labeler struct {
 	by     LabelBy
 	ntypes int
-	prop   int      // index of the property column for ByProperty
-	rawMap []int32  // raw id → label id
+	prop   int     // index of the property column for ByProperty
+	rawMap []int32 // raw id → label id
 	labels []string
 	ids    map[string]int32 // label → id
 }

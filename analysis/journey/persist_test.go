@@ -208,5 +208,3 @@ func positionOf(t *testing.T, d *Dataset, e Event) int {
 	t.Fatalf("event %+v not found", e)
 	return -1
 }
-
-

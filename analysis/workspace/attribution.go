@@ -82,7 +82,7 @@ func (w *Workspace) AttributionPaths(ctx context.Context, q Query, opt Attributi
 	if err != nil {
 		return nil, err
 	}
-	acc := &pathAcc{d: d, opt: &opt, groups: map[string]*pathGroup{}}
+	acc := &pathAcc{opt: &opt, groups: map[string]*pathGroup{}}
 	if err := journey.Scan(ctx, d, jq, acc); err != nil {
 		return nil, err
 	}
@@ -109,7 +109,6 @@ type pathGroup struct {
 
 // pathAcc is the journey accumulator that builds attribution paths.
 type pathAcc struct {
-	d      *journey.Dataset
 	opt    *AttributionOptions
 	labels []string
 	ignore []bool
@@ -128,7 +127,7 @@ func (a *pathAcc) Begin(s *journey.Scope) error {
 }
 
 func (a *pathAcc) Fork() journey.Accumulator {
-	return &pathAcc{d: a.d, opt: a.opt, labels: a.labels, ignore: a.ignore, groups: map[string]*pathGroup{}}
+	return &pathAcc{opt: a.opt, labels: a.labels, ignore: a.ignore, groups: map[string]*pathGroup{}}
 }
 
 func (a *pathAcc) group(name string) *pathGroup {
@@ -165,7 +164,7 @@ func (a *pathAcc) Customer(c *journey.Customer) {
 		var conv, value, nulls float64
 		if j.Converted {
 			conv = 1
-			value, _ = a.d.Revenue(int(j.Events[len(j.Events)-1]))
+			value, _ = c.Revenue(j.Events[len(j.Events)-1])
 			g.conv++
 			g.value += value
 		} else {

@@ -3,7 +3,6 @@ package workspace
 import (
 	"context"
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,18 +17,22 @@ import (
 
 // datasetSuffix names the file, next to the database, that keeps the
 // encoded journey Dataset between runs: building it from the store is one
-// ordered scan of every event (minutes for tens of millions of events),
-// reading it back is a sequential read of the file.
+// ordered scan of every event (minutes for tens of millions of events);
+// opening it reads only its index.
 const datasetSuffix = ".journeys"
 
-// datasetCache keeps the Dataset of the store's current data version in
-// memory and, for a database on disk, in the file <database>.journeys. A
+// datasetCache keeps the Dataset of the store's current data version. For a
+// database on disk the Dataset lives in the file <database>.journeys and
+// every scan streams the events from it, so memory does not grow with the
+// number of events; for an in-memory database it is held in memory. A
 // Dataset is current when its version equals the store's DataVersion and
 // it keeps every property key asked for; the file is reused under the same
-// rule and rewritten (to a temporary file renamed into place, so a reader
-// never sees half a file) after every build. A file that cannot be read,
-// is damaged, or cannot be written is ignored: the Dataset is then built
-// from the store as if there were no file.
+// rule, and otherwise rebuilt by streaming the store into a temporary file
+// renamed into place (so a reader never sees half a file). A file that
+// cannot be read, is damaged or of an older format is rebuilt; when the
+// directory cannot hold the file, the Dataset streams from an unnamed
+// temporary file instead, and when no file can be written at all it is
+// built in memory.
 type datasetCache struct {
 	mu sync.Mutex
 	ds *journey.Dataset
@@ -57,21 +60,28 @@ func (c *datasetCache) get(ctx context.Context, st *store.Store, props ...string
 	keep = slices.Compact(keep)
 	path := datasetPath(st.Path())
 	if path != "" {
-		if d := readDatasetFile(path, v, keep); d != nil {
+		if d := openDatasetFile(path, v, keep); d != nil {
 			c.ds = d
 			return d, nil
 		}
 	}
-	d, err := journeystore.Build(ctx, st, keep...)
+	d, err := buildDataset(ctx, st, path, keep)
 	if err != nil {
 		return nil, err
 	}
 	c.builds++
 	c.ds = d
-	if path != "" {
-		writeDatasetFile(path, d)
-	}
 	return d, nil
+}
+
+// close releases the Dataset's file.
+func (c *datasetCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ds != nil {
+		c.ds.Close()
+		c.ds = nil
+	}
 }
 
 // datasetPath is the Dataset file of the database at p, or "" for an
@@ -83,17 +93,17 @@ func datasetPath(p string) string {
 	return p + datasetSuffix
 }
 
-// readDatasetFile returns the Dataset in the file at path when the file
+// openDatasetFile opens the Dataset in the file at path when the file
 // holds data version v and keeps every property key of props; nil
 // otherwise. A file of another version is removed, so that data a load or
 // erase replaced does not stay on disk until the next build finishes.
-func readDatasetFile(path string, v int64, props []string) *journey.Dataset {
+func openDatasetFile(path string, v int64, props []string) *journey.Dataset {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil
 	}
-	defer f.Close()
 	fv, err := journey.PeekVersion(f)
+	f.Close()
 	if err != nil {
 		return nil
 	}
@@ -101,35 +111,50 @@ func readDatasetFile(path string, v int64, props []string) *journey.Dataset {
 		os.Remove(path)
 		return nil
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
+	d, err := journey.OpenDataset(path)
+	if err != nil {
 		return nil
 	}
-	d, err := journey.ReadDataset(f)
-	if err != nil || d.Version != v || !hasAll(d.Properties(), props) {
+	if d.Version != v || !hasAll(d.Properties(), props) {
+		d.Close()
 		return nil
 	}
 	return d
 }
 
-// writeDatasetFile writes d to path through a temporary file in the same
-// directory renamed into place. It gives up silently (leaving no temporary
-// file) when the directory is not writable or the write fails: the file
-// only saves time.
-func writeDatasetFile(path string, d *journey.Dataset) {
+// buildDataset builds the Dataset of the store's data keeping props. With
+// a path it streams the store into a temporary file in the same directory
+// renamed to path; when that directory is not writable, or the rename
+// fails, the Dataset streams from a temporary file that has no name left
+// (it vanishes when closed). Without a path, or when no file can be
+// written, the Dataset is built in memory.
+func buildDataset(ctx context.Context, st *store.Store, path string, props []string) (*journey.Dataset, error) {
+	if path == "" {
+		return journeystore.Build(ctx, st, props...)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	named := err == nil
+	if !named {
+		if tmp, err = os.CreateTemp("", "workbench-journeys-*"); err != nil {
+			return journeystore.Build(ctx, st, props...)
+		}
+	}
+	name := tmp.Name()
+	tmp.Close()
+	d, err := journeystore.BuildFile(ctx, st, name, props...)
 	if err != nil {
-		return
+		os.Remove(name)
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		// The file could not be written (a full disk): hold the
+		// Dataset in memory rather than fail.
+		return journeystore.Build(ctx, st, props...)
 	}
-	_, err = d.WriteTo(tmp)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+	if !named || os.Rename(name, path) != nil {
+		os.Remove(name) // the open Dataset keeps reading it
 	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
+	return d, nil
 }
 
 func hasAll(have, want []string) bool {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -102,15 +101,7 @@ func (w *Workspace) TraitMembers(ctx context.Context, want map[string]string) (j
 // outbound records (sent, delivered, bounce, failed) skipped so that
 // features describe what customers did.
 func FeatureConfig(d *journey.Dataset) segment.Config {
-	var last int64
-	for i := 0; i < d.NumCustomers(); i++ {
-		_, to := d.CustomerEvents(i)
-		if to > 0 {
-			if t := d.Event(to - 1).Time; t > last {
-				last = t
-			}
-		}
-	}
+	_, last := d.TimeRange()
 	asOf := (last/segment.DayMs + 1) * segment.DayMs
 	return segment.Config{AsOf: asOf, SkipTypes: segment.DefaultOutboundTypes}
 }
@@ -137,26 +128,11 @@ func (w *Workspace) Features(ctx context.Context, cfg segment.Config) ([]segment
 	w.mu.Unlock()
 	n := d.NumCustomers()
 	fs := make([]segment.Features, n)
-	workers := min(runtime.GOMAXPROCS(0), max(1, n/1000))
-	var wg sync.WaitGroup
-	for k := 0; k < workers; k++ {
-		lo, hi := k*n/workers, (k+1)*n/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			b := segment.NewFeatureBuilder(cfg)
-			for i := lo; i < hi; i++ {
-				b.Begin(d.CustomerID(i))
-				from, to := d.CustomerEvents(i)
-				for e := from; e < to; e++ {
-					ev := d.Event(e)
-					b.Add(segment.Event{Time: ev.Time, Channel: ev.Channel, Type: ev.Type, Revenue: ev.Revenue})
-				}
-				fs[i] = b.Finish()
-			}
-		}()
+	// One scan of whole, unfiltered histories: every customer with
+	// events, each event once, in time order.
+	if err := journey.Scan(ctx, d, journey.Query{}, &featureAcc{cfg: cfg, fs: fs}); err != nil {
+		return nil, err
 	}
-	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -168,6 +144,30 @@ func (w *Workspace) Features(ctx context.Context, cfg segment.Config) ([]segment
 	w.features = &featureCache{version: d.Version, key: key, fs: fs, index: idx}
 	w.mu.Unlock()
 	return fs, nil
+}
+
+// featureAcc is the scan accumulator of Features: each fork has its own
+// builder and writes the features of customer i to fs[i].
+type featureAcc struct {
+	cfg segment.Config
+	fs  []segment.Features
+	b   *segment.FeatureBuilder
+}
+
+func (a *featureAcc) Begin(*journey.Scope) error { return nil }
+func (a *featureAcc) Fork() journey.Accumulator {
+	return &featureAcc{cfg: a.cfg, fs: a.fs, b: segment.NewFeatureBuilder(a.cfg)}
+}
+func (a *featureAcc) Merge(journey.Accumulator) {}
+func (a *featureAcc) Customer(c *journey.Customer) {
+	a.b.Begin(c.ID)
+	for _, j := range c.Journeys {
+		for k, pos := range j.Events {
+			rev, _ := c.Revenue(pos)
+			a.b.Add(segment.Event{Time: j.Times[k], Channel: c.EventChannel(pos), Type: c.EventType(pos), Revenue: rev})
+		}
+	}
+	a.fs[c.Index] = a.b.Finish()
 }
 
 // ResolveSegment returns the definition named by nameOrExpr: a saved
@@ -475,7 +475,7 @@ func (w *Workspace) Cohorts(ctx context.Context, q Query, opt CohortOptions) (*s
 				if r.first < 0 || t < r.first {
 					r.first = t
 				}
-				if len(want) == 0 || want[d.EventType(int(j.Events[k]))] {
+				if len(want) == 0 || want[c.EventType(j.Events[k])] {
 					r.events = append(r.events, t)
 				}
 			}

@@ -63,8 +63,10 @@ func New(st *store.Store) *Workspace { return &Workspace{st: st} }
 // Store is the underlying store.
 func (w *Workspace) Store() *store.Store { return w.st }
 
-// Close closes the store if Open opened it.
+// Close releases the journey Dataset's file and closes the store if Open
+// opened it.
 func (w *Workspace) Close() error {
+	w.data.close()
 	if w.owned {
 		return w.st.Close()
 	}
@@ -75,10 +77,11 @@ func (w *Workspace) Close() error {
 // version, keeping at least the property keys props; it is built from the
 // store (one ordered scan of the events) on first use and after every
 // change of the data, and shared otherwise. For a database on disk the
-// Dataset is also kept in the file <database>.journeys next to it, so a
-// later run over unchanged data reads that file instead of scanning the
-// store; the file is skipped when it is damaged or the directory is not
-// writable.
+// Dataset lives in the file <database>.journeys next to it and every scan
+// streams its events from there (memory does not grow with the number of
+// events); a later run over unchanged data opens that file instead of
+// scanning the store. A damaged file, or one of an older format, is
+// rebuilt.
 func (w *Workspace) Dataset(ctx context.Context, props ...string) (*journey.Dataset, error) {
 	return w.data.get(ctx, w.st, props...)
 }

@@ -1,12 +1,12 @@
 // Package journeystore feeds the journey scan from the store: it streams
 // the store's events (ordered by customer, time, then load order) into
-// journey.Build, and caches the encoded Dataset per data version.
+// journey.Build (in memory) or journey.BuildFile (a file that scans stream
+// from), and caches the encoded Dataset per data version.
 package journeystore
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -83,46 +83,46 @@ func (c *Cache) Invalidate() {
 	c.mu.Unlock()
 }
 
-// Load returns the Dataset of the store's current data: read from the
-// file at path when it holds the current data version and the property
-// keys props, otherwise built from the store and written to path (through
-// a temporary file renamed into place, so readers never see half a file).
+// BuildFile streams every event of s, keeping the property keys props,
+// into the Dataset file at path (see journey.BuildFile: one block of
+// events in memory at a time) and returns the Dataset reading from it,
+// stamped with the data version read before the scan.
+func BuildFile(ctx context.Context, s *store.Store, path string, props ...string) (*journey.Dataset, error) {
+	v, err := s.DataVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return journey.BuildFile(ctx, Source(ctx, s), path, journey.BuildOptions{Properties: props, Version: v})
+}
+
+// Load returns the Dataset of the store's current data, reading its
+// events from the file at path: the file is used when it holds the current
+// data version and the property keys props, otherwise the Dataset is built
+// from the store into a temporary file renamed to path (so readers never
+// see half a file). A file of an older format is rebuilt.
 func Load(ctx context.Context, s *store.Store, path string, props ...string) (*journey.Dataset, error) {
 	v, err := s.DataVersion(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if f, err := os.Open(path); err == nil {
-		fv, perr := journey.PeekVersion(f)
-		if perr == nil && fv == v {
-			if _, err := f.Seek(0, io.SeekStart); err == nil {
-				d, err := journey.ReadDataset(f)
-				if err == nil && hasAll(d.Properties(), props) {
-					f.Close()
-					return d, nil
-				}
-			}
+	if d, err := journey.OpenDataset(path); err == nil {
+		if d.Version == v && hasAll(d.Properties(), props) {
+			return d, nil
 		}
-		f.Close()
-	}
-	d, err := Build(ctx, s, props...)
-	if err != nil {
-		return nil, err
+		d.Close()
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
 	if err != nil {
 		return nil, fmt.Errorf("write the journey cache next to %s: %w", path, err)
 	}
-	if _, err := d.WriteTo(tmp); err != nil {
-		tmp.Close()
+	tmp.Close()
+	d, err := BuildFile(ctx, s, tmp.Name(), props...)
+	if err != nil {
 		os.Remove(tmp.Name())
 		return nil, fmt.Errorf("write the journey cache %s: %w", path, err)
 	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return nil, err
-	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
+		d.Close()
 		os.Remove(tmp.Name())
 		return nil, err
 	}

@@ -147,4 +147,23 @@ func TestLoadFile(t *testing.T) {
 			t.Errorf("file version %d, %v; want %d", v, err, d3.Version)
 		}
 	}
+	if d3.InMemory() {
+		t.Error("Load returned a dataset held in memory; want one that streams from the file")
+	}
+	// A file of the previous format (version 1) is rebuilt, not read.
+	old := append([]byte("JWJDS\x00\x00\x01"), make([]byte, 64)...)
+	if err := os.WriteFile(path, old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d4, err := Load(ctx, s, path)
+	if err != nil || d4.NumEvents() != 42 || d4.Version != d3.Version {
+		t.Fatalf("over a version-1 file: %v", err)
+	}
+	if f, _ := os.Open(path); f != nil {
+		v, err := journey.PeekVersion(f)
+		f.Close()
+		if err != nil || v != d4.Version {
+			t.Errorf("the version-1 file was not rewritten: %d, %v", v, err)
+		}
+	}
 }

@@ -231,17 +231,13 @@ func (v *attrView) who(i int) tea.Cmd {
 	q.Split = journey.Split{Mode: journey.BeforeConversion, ConversionTypes: v.res.opt.ConversionTypes, Lookback: lookback}
 	title := fmt.Sprintf("conversions (%s) touched by %s within %s", v.res.choices[v.res.choice].Name, ch, Seconds(lookback.Seconds()))
 	return v.s.who.Show(title, func(ctx context.Context, w *workspace.Workspace) (*workspace.WhoResult, error) {
-		d, err := w.Dataset(ctx)
-		if err != nil {
-			return nil, err
-		}
 		keep := func(c *journey.Customer) bool {
 			for _, j := range c.Journeys {
 				if !j.Converted {
 					continue
 				}
 				for k := 0; k+1 < len(j.Events); k++ {
-					if d.EventChannel(int(j.Events[k])) == ch {
+					if c.EventChannel(j.Events[k]) == ch {
 						return true
 					}
 				}
