@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
@@ -87,9 +88,40 @@ var (
 	benchData *Dataset
 )
 
+// benchDataset is the synthetic Dataset of the benchmarks, benchCustomers
+// customers. By default it streams from a file, as the workbench's does:
+// $JOURNEY_BENCH_FILE when set (reused when it holds that many customers,
+// else built there by BuildFile), otherwise a temporary file built by
+// BuildFile and unlinked once open. JOURNEY_BENCH_MEM=1 holds it in memory
+// instead (Build).
 func benchDataset(b *testing.B) *Dataset {
 	benchOnce.Do(func() {
-		d, err := Build(context.Background(), synthSource(benchCustomers(), 1), BuildOptions{})
+		ctx := context.Background()
+		n := benchCustomers()
+		if os.Getenv("JOURNEY_BENCH_MEM") == "1" {
+			d, err := Build(ctx, synthSource(n, 1), BuildOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchData = d
+			return
+		}
+		path := os.Getenv("JOURNEY_BENCH_FILE")
+		if path != "" {
+			if d, err := OpenDataset(path); err == nil && d.NumCustomers() == n {
+				benchData = d
+				return
+			}
+		} else {
+			f, err := os.CreateTemp("", "journey-bench-*.journeys")
+			if err != nil {
+				b.Fatal(err)
+			}
+			f.Close()
+			path = f.Name()
+			defer os.Remove(path)
+		}
+		d, err := BuildFile(ctx, synthSource(n, 1), path, BuildOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -111,6 +143,25 @@ func BenchmarkBuild(b *testing.B) {
 	}
 	b.ReportMetric(float64(d.NumEvents())*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(d.MemoryBytes())/float64(d.NumEvents()), "bytes/event")
+}
+
+// BenchmarkBuildFile streams the synthetic events into a Dataset file
+// (one block in memory at a time) and reports the file's bytes per event.
+func BenchmarkBuildFile(b *testing.B) {
+	n := benchCustomers()
+	path := filepath.Join(b.TempDir(), "b.journeys")
+	b.ReportAllocs()
+	var d *Dataset
+	for i := 0; i < b.N; i++ {
+		var err error
+		d, err = BuildFile(context.Background(), synthSource(n, 1), path, BuildOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		d.Close()
+	}
+	b.ReportMetric(float64(d.NumEvents())*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(d.EncodedBytes())/float64(d.NumEvents()), "file-bytes/event")
 }
 
 func benchFunnel(b *testing.B) *Funnel {
@@ -138,18 +189,25 @@ func runCombined(b *testing.B, d *Dataset, q Query) {
 }
 
 // BenchmarkScanCombined: transitions + top variants + one funnel over all
-// events in one scan, whole histories.
+// events in one scan, whole histories. dataset-MB is what the Dataset
+// holds in memory (for a file-backed one, the customer ids and block
+// index); scan-peak-MB the sampled live heap above it during the scans.
 func BenchmarkScanCombined(b *testing.B) {
 	d := benchDataset(b)
 	runtime.GC()
 	b.ReportAllocs()
 	b.ResetTimer()
+	peak := watchHeap()
 	cpu := cpuSeconds()
 	for i := 0; i < b.N; i++ {
 		runCombined(b, d, Query{})
 	}
+	b.StopTimer()
 	b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(d.NumEvents())*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(d.NumEvents()), "events")
+	b.ReportMetric(peak()/1e6, "scan-peak-MB")
+	b.ReportMetric(float64(d.MemoryBytes())/1e6, "dataset-MB")
 }
 
 var requeryFilters = []Filter{
