@@ -288,6 +288,7 @@ func (s *Store) Erase(ctx context.Context, raw string, dryRun bool) (*EraseRepor
 		return rep, nil
 	}
 	for _, q := range []string{
+		"DELETE FROM event_keys WHERE dedup IN (SELECT dedup FROM events WHERE customer_id = ?1)",
 		"DELETE FROM events WHERE customer_id = ?1",
 		"DELETE FROM decisions WHERE customer_id = ?1",
 		"DELETE FROM profile_rows WHERE identity_id IN " + sub,

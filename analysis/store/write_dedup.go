@@ -1,0 +1,212 @@
+package store
+
+import (
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// The event de-duplication keys move to a table of their own in schema
+// version 4, after the daily event counts (version 3, volume_aggregates.go).
+// This file's name sorts after volume_aggregates.go, so its init runs
+// after that one and the versions stay in order
+// (TestMigrationVersionsIncrease checks it).
+func init() {
+	Migrations = append(Migrations, Migration{Version: 4, Name: "event keys in their own table", SQL: eventKeysV4})
+}
+
+// eventKeysV4 replaces the unique index on events(dedup) with the table
+// event_keys, one row per de-duplication key of a stored event. The
+// index was updated in the order events arrive, a random 64-bit key
+// each, so at tens of millions of events every insert landed on a
+// random page; a table of its own lets a load claim a file's keys in
+// ascending order (one sweep of the b-tree, see WriteTx.ClaimEventKeys)
+// and insert the events in the order of their clustered key.
+// source_id is the load that stored the key (it tells a key stored by
+// this load from one stored before, see ClaimEventKeys).
+// Invariant: event_keys holds exactly the dedup values of events.
+const eventKeysV4 = `
+CREATE TABLE event_keys (dedup INTEGER PRIMARY KEY, source_id INTEGER NOT NULL);
+INSERT INTO event_keys(dedup, source_id) SELECT dedup, source_id FROM events ORDER BY dedup;
+DROP INDEX events_dedup;
+`
+
+// claimRows is how many keys one INSERT … RETURNING of ClaimEventKeys
+// carries.
+const claimRows = 500
+
+// NextSeq reserves the next event seq (the load order that breaks ties of
+// time within a customer): seq values increase in the order they are
+// reserved.
+func (t *WriteTx) NextSeq() int64 {
+	t.seq++
+	return t.seq
+}
+
+// ClaimEventKeys stores the de-duplication keys that are not stored yet
+// and reports which: fresh[i] = (keys[i] was not in event_keys before
+// this call). keys must be distinct; ascending order (as int64) makes the
+// inserts one sweep of the table. An event may be inserted with
+// AddClaimedEvent only when its key was fresh; the others are
+// duplicates. Each batch is one multi-row INSERT OR IGNORE; only when it
+// inserted fewer rows than it carried are the keys stored by earlier
+// loads (another source_id) looked up.
+func (t *WriteTx) ClaimEventKeys(keys []uint64, fresh []bool) error {
+	if len(fresh) < len(keys) {
+		return fmt.Errorf("ClaimEventKeys: %d keys, %d results", len(keys), len(fresh))
+	}
+	args := make([]any, 0, claimRows)
+	var old []int64
+	for lo := 0; lo < len(keys); lo += claimRows {
+		part := keys[lo:min(lo+claimRows, len(keys))]
+		args = args[:0]
+		for _, k := range part {
+			args = append(args, int64(k))
+		}
+		for i := range part {
+			fresh[lo+i] = true
+		}
+		list := strings.TrimSuffix(strings.Repeat("?,", len(part)), ",")
+		if !t.noKeys {
+			st, err := t.claimStmt(len(part))
+			if err != nil {
+				return err
+			}
+			res, err := st.ExecContext(t.ctx, args...)
+			if err != nil {
+				return fmt.Errorf("event keys: %w", err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == int64(len(part)) {
+				continue
+			}
+		}
+		q := fmt.Sprintf("SELECT dedup FROM event_keys WHERE source_id != %d AND dedup IN (%s)", t.sourceID, list)
+		if t.noKeys {
+			// A database older than schema version 4 (opened with an
+			// explicit migration list) keeps the keys in events.
+			q = "SELECT dedup FROM events WHERE dedup IN (" + list + ")"
+		}
+		rows, err := t.tx.QueryContext(t.ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("event keys: %w", err)
+		}
+		old = old[:0]
+		for rows.Next() {
+			var k int64
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return err
+			}
+			old = append(old, k)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		slices.Sort(old)
+		for i, k := range part {
+			_, stored := slices.BinarySearch(old, int64(k))
+			fresh[lo+i] = !stored
+		}
+	}
+	return nil
+}
+
+// claimStmt is the multi-row INSERT OR IGNORE of n keys of this load.
+func (t *WriteTx) claimStmt(n int) (*sql.Stmt, error) {
+	if n == claimRows && t.claimFull != nil {
+		return t.claimFull, nil
+	}
+	one := fmt.Sprintf("(?, %d),", t.sourceID)
+	q := "INSERT OR IGNORE INTO event_keys(dedup, source_id) VALUES " + strings.TrimSuffix(strings.Repeat(one, n), ",")
+	st, err := t.tx.PrepareContext(t.ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if n == claimRows {
+		t.claimFull = st
+	}
+	return st, nil
+}
+
+// AddClaimedEvent queues one event whose key ClaimEventKeys reported
+// fresh, with its seq from NextSeq. Events queued in ascending (customer,
+// time, seq) order are appended in the order of the events table's
+// clustered key, so each b-tree page is written once per load.
+func (t *WriteTx) AddClaimedEvent(e *EventIn, seq int64) error {
+	var rev, props any
+	if e.HasRevenue {
+		rev = e.Revenue
+	}
+	if e.Props != "" {
+		props = e.Props
+	}
+	t.counts.add(e)
+	return t.events.add(e.Customer, e.Identity, e.Time, seq, e.Channel, e.Type, e.Campaign, rev, props, t.sourceID, e.Line, int64(e.Dedup))
+}
+
+// AddDuplicates counts n rows of the file as duplicates (rows whose key
+// was already stored, found by the caller through ClaimEventKeys).
+func (t *WriteTx) AddDuplicates(n int64) { t.Duplicate += n }
+
+// pendingEvent is an event queued by AddEvent, not yet checked for
+// duplicates.
+type pendingEvent struct {
+	e   EventIn
+	seq int64
+}
+
+// flushPending de-duplicates the events queued by AddEvent (the first of
+// equal keys in the batch wins, and only when the key is not stored) and
+// queues the fresh ones for insertion.
+func (t *WriteTx) flushPending() error {
+	if len(t.pending) == 0 {
+		return nil
+	}
+	keys := make([]uint64, 0, len(t.pending))
+	first := make(map[uint64]int, len(t.pending))
+	for i := range t.pending {
+		k := t.pending[i].e.Dedup
+		if _, ok := first[k]; !ok {
+			first[k] = i
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b uint64) int { return cmpInt64(int64(a), int64(b)) })
+	fresh := make([]bool, len(keys))
+	if err := t.ClaimEventKeys(keys, fresh); err != nil {
+		return err
+	}
+	isFresh := make(map[uint64]bool, len(keys))
+	for i, k := range keys {
+		isFresh[k] = fresh[i]
+	}
+	for i := range t.pending {
+		p := &t.pending[i]
+		if first[p.e.Dedup] != i || !isFresh[p.e.Dedup] {
+			t.Duplicate++
+			continue
+		}
+		if err := t.AddClaimedEvent(&p.e, p.seq); err != nil {
+			return err
+		}
+	}
+	clear(t.pending)
+	t.pending = t.pending[:0]
+	return nil
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
