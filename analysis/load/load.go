@@ -30,6 +30,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -63,6 +64,17 @@ type Progress struct {
 	ETA        time.Duration // remaining time at the current overall rate
 }
 
+// DefaultSortMemory is the memory a load gives its spool and sorts (the
+// rows of a larger file go to temporary files).
+const DefaultSortMemory = 48 << 20
+
+// Record kinds of the spool.
+const (
+	spIdentity = 'i'
+	spEvent0   = 'e'
+	spDecision = 'd'
+)
+
 // Opener opens a file for reading; ingest.Open by default.
 type Opener func(path string, opt ingest.Options) (ingest.Reader, *ingest.Detected, error)
 
@@ -74,6 +86,12 @@ type Loader struct {
 	st    *store.Store
 	Guard identity.Guard
 	Open  Opener
+
+	// TempDir is where a load sorts a large file's rows (the
+	// database's directory when empty); SortMemory bounds the memory of
+	// that sort (DefaultSortMemory when 0).
+	TempDir    string
+	SortMemory int
 
 	version   int64 // data version of the cache; -1 = no cache
 	ids       map[uint64]uint32
@@ -209,8 +227,23 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 		return rep, err
 	}
 
-	// Pass 1: identifiers and links.
+	// The single pass. A producer goroutine reads and prepares rows
+	// (parsing, property JSON, de-duplication keys) while this one
+	// resolves identifiers, records links, rejects and profile rows, and
+	// spools identities, events and decisions (which need the customer
+	// that stitching gives) as compact records.
 	firstNew := uint32(len(l.types))
+	nextNew := firstNew // identities up to here are spooled
+	dir := l.TempDir
+	if dir == "" {
+		dir = filepath.Dir(l.st.Path())
+	}
+	budget := l.SortMemory
+	if budget <= 0 {
+		budget = DefaultSortMemory
+	}
+	sp := &spool{dir: dir, limit: budget / 3}
+	defer sp.close()
 	// Links new to the graph. A row's links mostly repeat those of the
 	// rows before it (every event of a logged-in session links the same
 	// cookie and user id), so a small direct-mapped cache of recent links
@@ -219,83 +252,6 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 	var recent [1 << 16]uint64
 	var newLinks []uint64
 	compactAt := 1 << 20
-	var rows int64
-	for {
-		rec, err := r1.Next()
-		if err == io.EOF {
-			break
-		}
-		rows++
-		if rows%rowCheck == 0 {
-			if err := ctx.Err(); err != nil {
-				return rep, err
-			}
-			report("linking", rows, r1.BytesRead(), 0.1)
-		}
-		var rowErr *ingest.RowError
-		if errors.As(err, &rowErr) {
-			continue
-		} else if err != nil {
-			return rep, fmt.Errorf("%s: %w", path, err)
-		}
-		if validate(&rec) != "" {
-			continue
-		}
-		var idbuf [8]uint32
-		ids, err := l.resolve(rec.IDs, idbuf[:0], true)
-		if err != nil {
-			return rep, err
-		}
-		reason := rec.LinkReason
-		if reason == "" {
-			reason = "seen together"
-		}
-		for i := 0; i < len(ids); i++ {
-			for j := i + 1; j < len(ids); j++ {
-				lk := identity.Link(ids[i], ids[j])
-				if ids[i] == ids[j] {
-					continue
-				}
-				if _, ok := slices.BinarySearch(l.links, lk); ok {
-					continue
-				}
-				slot := &recent[(lk*0x9e3779b97f4a7c15)>>48]
-				if *slot == lk {
-					continue
-				}
-				*slot = lk
-				newLinks = append(newLinks, lk)
-				if len(newLinks) >= compactAt {
-					slices.Sort(newLinks)
-					newLinks = slices.Compact(newLinks)
-					compactAt = max(compactAt, 2*len(newLinks))
-				}
-				if err := tx.AddLink(int64(lk>>32), int64(uint32(lk)), rec.Line, reason); err != nil {
-					return rep, err
-				}
-			}
-		}
-	}
-	closeReader(r1)
-
-	// Stitch.
-	t0 := time.Now()
-	slices.Sort(newLinks)
-	newLinks = slices.Compact(newLinks)
-	all := mergeSorted(l.links, newLinks)
-	newLinks, l.links = nil, nil // free them before stitching (the cache is rebuilt if this load fails)
-	g := &identity.Graph{Type: l.types, TypeNames: l.typeNames, Links: all}
-	res := identity.Stitch(g, l.Guard)
-	stitchTime := time.Since(t0)
-
-	// Pass 2: rows. A producer goroutine reads and prepares rows
-	// (parsing, property JSON, de-duplication keys) while this one
-	// resolves identities and inserts, so parsing overlaps SQLite.
-	r2, _, err := l.Open(path, opt)
-	if err != nil {
-		return rep, err
-	}
-	defer closeReader(r2)
 	items := make(chan []prepared, 4)
 	stop := make(chan struct{})
 	prodDone := make(chan struct{})
@@ -303,16 +259,19 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 	go func() {
 		defer close(prodDone)
 		defer close(items)
-		readErr = produce(ctx, r2, items, stop)
+		readErr = produce(ctx, r1, items, stop)
 	}()
-	defer func() { // on every return: stop the producer before the reader closes
-		close(stop)
-		<-prodDone
-	}()
-	inserted := make([]bool, len(l.types)-int(firstNew))
-	var read int64
-	var evIn store.EventIn
-	var dIn store.DecisionIn
+	stopped := false
+	stopProducer := func() {
+		if !stopped {
+			stopped = true
+			close(stop)
+			<-prodDone
+		}
+	}
+	defer stopProducer() // on every return: stop the producer before the reader closes
+	var read, nEvents, firstSeq int64
+	var rec8 []byte
 	for batch := range items {
 		for i := range batch {
 			it := &batch[i]
@@ -332,36 +291,52 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 				continue
 			}
 			var idbuf [8]uint32
-			ids, err := l.resolve(rec.IDs, idbuf[:0], false)
+			ids, err := l.resolve(rec.IDs, idbuf[:0], true)
 			if err != nil {
 				return rep, err
 			}
 			for k, id := range ids {
-				if id >= firstNew && !inserted[id-firstNew] {
-					inserted[id-firstNew] = true
-					if _, err := tx.Label(store.LabelIDType, string(rec.IDs[k].Type)); err != nil {
-						return rep, err
-					}
-					if err := tx.AddIdentity(int64(id), string(rec.IDs[k].Type), rec.IDs[k].Value,
-						int64(res.Customer[id]), res.Shared[id], rec.Line, rec.Time); err != nil {
-						return rep, err
-					}
+				if id != nextNew { // created by this row, in the order of rec.IDs
+					continue
 				}
-			}
-			primary := ids[0]
-			cust := int64(res.Customer[primary])
-			switch rec.Kind {
-			case ingest.KindEvent:
-				if err := l.fillEvent(tx, &evIn, rec, cust, int64(primary)); err != nil {
+				nextNew++
+				if _, err := tx.Label(store.LabelIDType, string(rec.IDs[k].Type)); err != nil {
 					return rep, err
 				}
-				evIn.Props, evIn.Dedup = it.props, it.dedup
-				if err := tx.AddEvent(&evIn); err != nil {
+				rec8 = append(rec8[:0], spIdentity)
+				rec8 = binary.AppendUvarint(rec8, uint64(id))
+				rec8 = appendStr(rec8, string(rec.IDs[k].Type))
+				rec8 = appendStr(rec8, rec.IDs[k].Value)
+				rec8 = binary.AppendVarint(rec8, rec.Line)
+				rec8 = binary.AppendVarint(rec8, rec.Time)
+				if err := sp.write(rec8); err != nil {
+					return rep, err
+				}
+			}
+			if err := l.addLinks(tx, ids, rec, &recent, &newLinks, &compactAt); err != nil {
+				return rep, err
+			}
+			primary := ids[0]
+			switch rec.Kind {
+			case ingest.KindEvent:
+				e := spEvent{ident: primary, ts: rec.Time, rev: rec.Revenue, hasRev: rec.HasRevenue, line: rec.Line,
+					props: it.props, dedup: it.dedup, seq: tx.NextSeq()}
+				if nEvents == 0 {
+					firstSeq = e.seq
+				}
+				nEvents++
+				if e.ch, e.typ, e.camp, err = l.labels(tx, rec); err != nil {
+					return rep, err
+				}
+				rec8 = appendEvent(append(rec8[:0], spEvent0), &e)
+				if err := sp.write(rec8); err != nil {
 					return rep, err
 				}
 			case ingest.KindDecision:
-				fillDecision(&dIn, rec, cust, int64(primary))
-				if err := tx.AddDecision(&dIn); err != nil {
+				var d store.DecisionIn
+				fillDecision(&d, rec, 0, int64(primary))
+				rec8 = appendDecision(append(rec8[:0], spDecision), &d)
+				if err := sp.write(rec8); err != nil {
 					return rep, err
 				}
 			default: // profile and link rows
@@ -380,23 +355,165 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 			}
 		}
 		if read%rowCheck < int64(len(batch)) {
-			report("loading", read, batch[len(batch)-1].offset, 1.1)
+			report("reading", read, batch[len(batch)-1].offset, 0.1)
 		}
 	}
+	stopProducer()
 	if readErr != nil {
 		return rep, fmt.Errorf("%s: %w", path, readErr)
 	}
-	closeReader(r2)
-	for i, ok := range inserted {
-		if !ok {
-			return rep, fmt.Errorf("%s: the reader returned different rows on its second pass (identity %d not seen again); the file may be changing while it is loaded", path, firstNew+uint32(i))
+	closeReader(r1)
+	report("reading", read, size, 0.1)
+
+	// Stitch.
+	t0 := time.Now()
+	slices.Sort(newLinks)
+	newLinks = slices.Compact(newLinks)
+	all := mergeSorted(l.links, newLinks)
+	newLinks, l.links = nil, nil // free them before stitching (the cache is rebuilt if this load fails)
+	g := &identity.Graph{Type: l.types, TypeNames: l.typeNames, Links: all}
+	res := identity.Stitch(g, l.Guard)
+	stitchTime := time.Since(t0)
+
+	// The spool with the final customers: identities and decisions go
+	// in; events are sorted twice, by de-duplication key and by the
+	// clustered key (customer, time, seq) of the events table.
+	events := &sorter[spEvent]{dir: dir, budget: budget / 2, cmp: cmpEvent, size: (*spEvent).size, enc: appendEvent, dec: decodeEvent}
+	defer events.close()
+	keys := &sorter[keySeq]{dir: dir, budget: budget / 6, cmp: cmpKeySeq, size: func(*keySeq) int { return 16 }, enc: appendKeySeq, dec: decodeKeySeq}
+	defer keys.close()
+	rr, err := sp.reader()
+	if err != nil {
+		return rep, err
+	}
+	var dIn store.DecisionIn
+	for n := int64(0); ; n++ {
+		if n%rowCheck == 0 {
+			if err := ctx.Err(); err != nil {
+				return rep, err
+			}
+		}
+		b, err := rr.next()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			return rep, fmt.Errorf("read back the load's temporary file: %w", err)
+		}
+		d := dec{b: b[1:]}
+		switch b[0] {
+		case spIdentity:
+			id := uint32(d.uvarint())
+			typ, val := d.str(), d.str()
+			line, ts := d.varint(), d.varint()
+			if d.err {
+				return rep, errCorrupt
+			}
+			if err := tx.AddIdentity(int64(id), typ, val, int64(res.Customer[id]), res.Shared[id], line, ts); err != nil {
+				return rep, err
+			}
+		case spEvent0:
+			var e spEvent
+			if err := decodeEvent(&d, &e); err != nil {
+				return rep, err
+			}
+			e.cust = res.Customer[e.ident]
+			if err := keys.add(keySeq{key: int64(e.dedup), seq: e.seq}); err != nil {
+				return rep, err
+			}
+			if err := events.add(e); err != nil {
+				return rep, err
+			}
+		case spDecision:
+			if err := decodeDecision(&d, &dIn); err != nil {
+				return rep, err
+			}
+			dIn.Customer = int64(res.Customer[dIn.Identity])
+			if err := tx.AddDecision(&dIn); err != nil {
+				return rep, err
+			}
+		default:
+			return rep, errCorrupt
 		}
 	}
-	report("loading", read, size, 1.1)
+	sp.close()
+
+	// Duplicates: of equal keys in the file the first loaded is kept;
+	// the others, and those whose key is already stored, are marked.
+	dup := make([]uint64, (nEvents+63)/64)
+	var nDup int64
+	mark := func(seq int64) {
+		i := seq - firstSeq
+		dup[i/64] |= 1 << (i % 64)
+		nDup++
+	}
+	const claimBatch = 4096
+	batchKeys := make([]uint64, 0, claimBatch)
+	batchSeqs := make([]int64, 0, claimBatch)
+	fresh := make([]bool, claimBatch)
+	claim := func() error {
+		if err := tx.ClaimEventKeys(batchKeys, fresh); err != nil {
+			return err
+		}
+		for i, ok := range fresh[:len(batchKeys)] {
+			if !ok {
+				mark(batchSeqs[i])
+			}
+		}
+		batchKeys, batchSeqs = batchKeys[:0], batchSeqs[:0]
+		return nil
+	}
+	var lastKey int64
+	haveKey := false
+	err = keys.merge(func(k *keySeq) error {
+		if haveKey && k.key == lastKey {
+			mark(k.seq)
+			return nil
+		}
+		lastKey, haveKey = k.key, true
+		batchKeys = append(batchKeys, uint64(k.key))
+		batchSeqs = append(batchSeqs, k.seq)
+		if len(batchKeys) == claimBatch {
+			return claim()
+		}
+		return nil
+	})
+	if err == nil && len(batchKeys) > 0 {
+		err = claim()
+	}
+	if err != nil {
+		return rep, err
+	}
+	keys.close()
+	tx.AddDuplicates(nDup)
+
+	// The events, in the order of the clustered key.
+	var evIn store.EventIn
+	var done int64
+	report("loading", 0, 0, 1.1)
+	err = events.merge(func(e *spEvent) error {
+		done++
+		if done%rowCheck == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			report("loading", done, int64(float64(size)*float64(done)/float64(nEvents)), 1.1)
+		}
+		i := e.seq - firstSeq
+		if dup[i/64]&(1<<(i%64)) != 0 {
+			return nil
+		}
+		evIn = store.EventIn{Customer: int64(e.cust), Identity: int64(e.ident), Time: e.ts, Channel: int64(e.ch), Type: int64(e.typ),
+			Campaign: int64(e.camp), Revenue: e.rev, HasRevenue: e.hasRev, Props: e.props, Line: e.line, Dedup: e.dedup}
+		return tx.AddClaimedEvent(&evIn, e.seq)
+	})
+	if err != nil {
+		return rep, err
+	}
+	events.close()
+	report("loading", done, size, 1.1)
 	if err := tx.Flush(); err != nil {
 		return rep, err
 	}
-
 	// Earlier rows whose customer changed, and the customers table.
 	t1 := time.Now()
 	sum2, err := l.apply(tx, firstNew, res)
@@ -404,7 +521,7 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 		return rep, err
 	}
 	sum2.Elapsed = stitchTime + time.Since(t1)
-	sum2.NewIdentities = len(inserted)
+	sum2.NewIdentities = int(nextNew - firstNew)
 
 	fs := store.FinishStats{Kind: det.Kind, Read: read, Loaded: tx.Loaded, Rejected: tx.Rejected, Duplicate: tx.Duplicate}
 	if err := tx.Finish(fs); err != nil {
@@ -638,6 +755,81 @@ func (l *Loader) resolve(in []ingest.Identifier, out []uint32, create bool) ([]u
 	return out, nil
 }
 
+// addLinks records the links between the identities of one row that are
+// new to the graph (a link a–b, a < b, once per file).
+func (l *Loader) addLinks(tx *store.WriteTx, ids []uint32, rec *ingest.Record, recent *[1 << 16]uint64, newLinks *[]uint64, compactAt *int) error {
+	reason := rec.LinkReason
+	if reason == "" {
+		reason = "seen together"
+	}
+	for i := 0; i < len(ids); i++ {
+		for j := i + 1; j < len(ids); j++ {
+			if ids[i] == ids[j] {
+				continue
+			}
+			lk := identity.Link(ids[i], ids[j])
+			if _, ok := slices.BinarySearch(l.links, lk); ok {
+				continue
+			}
+			slot := &recent[(lk*0x9e3779b97f4a7c15)>>48]
+			if *slot == lk {
+				continue
+			}
+			*slot = lk
+			*newLinks = append(*newLinks, lk)
+			if len(*newLinks) >= *compactAt {
+				slices.Sort(*newLinks)
+				*newLinks = slices.Compact(*newLinks)
+				*compactAt = max(*compactAt, 2*len(*newLinks))
+			}
+			if err := tx.AddLink(int64(lk>>32), int64(uint32(lk)), rec.Line, reason); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// labels returns the label ids of an event's channel, type and campaign.
+func (l *Loader) labels(tx *store.WriteTx, r *ingest.Record) (ch, typ, camp uint32, err error) {
+	var c, t, k int64
+	if c, err = tx.Label(store.LabelChannel, r.Channel); err != nil {
+		return
+	}
+	if t, err = tx.Label(store.LabelType, r.Type); err != nil {
+		return
+	}
+	k, err = tx.Label(store.LabelCampaign, r.Campaign)
+	return uint32(c), uint32(t), uint32(k), err
+}
+
+func appendDecision(b []byte, d *store.DecisionIn) []byte {
+	b = binary.AppendVarint(b, d.Identity)
+	b = binary.AppendVarint(b, d.Time)
+	for _, s := range []string{d.Key, d.Trigger, d.Context, d.Action} {
+		b = appendStr(b, s)
+	}
+	for _, f := range []float64{d.Propensity, d.Reward, d.Revenue, d.Cost} {
+		b = appendF64(b, f)
+	}
+	b = appendBool(b, d.Converted)
+	b = binary.AppendVarint(b, d.Line)
+	return binary.LittleEndian.AppendUint64(b, d.Dedup)
+}
+
+func decodeDecision(dc *dec, d *store.DecisionIn) error {
+	*d = store.DecisionIn{Identity: dc.varint(), Time: dc.varint()}
+	d.Key, d.Trigger, d.Context, d.Action = dc.str(), dc.str(), dc.str(), dc.str()
+	d.Propensity, d.Reward, d.Revenue, d.Cost = dc.f64(), dc.f64(), dc.f64(), dc.f64()
+	d.Converted = dc.byte() == 1
+	d.Line = dc.varint()
+	d.Dedup = dc.u64()
+	if dc.err {
+		return errCorrupt
+	}
+	return nil
+}
+
 // validate returns why a record cannot be loaded, or "".
 func validate(r *ingest.Record) string {
 	if len(r.IDs) == 0 {
@@ -667,19 +859,6 @@ func addReject(tx *store.WriteTx, sum string, line int64, reason, raw string) er
 		key = hashStrings("reject", sum, strconv.FormatInt(line, 10), reason)
 	}
 	return tx.AddReject(line, reason, raw, key)
-}
-
-func (l *Loader) fillEvent(tx *store.WriteTx, e *store.EventIn, r *ingest.Record, cust, ident int64) error {
-	var err error
-	*e = store.EventIn{Customer: cust, Identity: ident, Time: r.Time, Revenue: r.Revenue, HasRevenue: r.HasRevenue, Line: r.Line}
-	if e.Channel, err = tx.Label(store.LabelChannel, r.Channel); err != nil {
-		return err
-	}
-	if e.Type, err = tx.Label(store.LabelType, r.Type); err != nil {
-		return err
-	}
-	e.Campaign, err = tx.Label(store.LabelCampaign, r.Campaign)
-	return err
 }
 
 // prepared is one row of the second pass, made ready by the producer:

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -78,6 +79,7 @@ func runLoad(c *command, args []string, stdout, stderr io.Writer) error {
 	channel := fs.String("channel", "", "channel of a generic file's events when it has no channel column")
 	maxPersons := fs.Int("max-persons", 1, "an identifier linked to more than this many persons is kept out of stitching")
 	quiet := fs.Bool("quiet", false, "no progress line on stderr")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the load to this file (for go tool pprof)")
 	pos, err := parseFlagsAnywhere(fs, args)
 	if err != nil {
 		return err
@@ -111,6 +113,17 @@ func runLoad(c *command, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	// A soft limit on the Go heap keeps peak memory bounded (the heap
