@@ -206,13 +206,16 @@ func (s *Store) Totals(ctx context.Context) (Totals, error) {
 
 // CheckConsistency verifies the store's invariants and returns a
 // description of the first violation, or "" when all hold: every event
-// and decision belongs to the customer of its identity; every customer row
+// and decision belongs to the customer of its identity; event_keys holds
+// exactly the events' de-duplication keys; every customer row
 // counts exactly the identities assigned to it and every assigned customer
 // has a row; every source satisfies read = loaded + rejected + duplicate;
 // no source is left half loaded; and PRAGMA integrity_check is ok.
 func (s *Store) CheckConsistency(ctx context.Context) (string, error) {
 	checks := []struct{ what, q string }{
 		{"events whose customer differs from their identity's", `SELECT count(*) FROM events e JOIN identities i ON i.id = e.identity_id WHERE e.customer_id != i.customer_id`},
+		{"events without their de-duplication key", `SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM event_keys k WHERE k.dedup = e.dedup)`},
+		{"event keys without their event", `SELECT (SELECT count(*) FROM event_keys) - (SELECT count(*) FROM events)`},
 		{"events without identity", `SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.id = e.identity_id)`},
 		{"decisions whose customer differs from their identity's", `SELECT count(*) FROM decisions d JOIN identities i ON i.id = d.identity_id WHERE d.customer_id != i.customer_id`},
 		{"customers with a wrong identity count", `SELECT count(*) FROM customers c WHERE c.identities != (SELECT count(*) FROM identities i WHERE i.customer_id = c.id)`},
