@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -267,4 +268,48 @@ func benchStore(b *testing.B, n int) *Store {
 		b.Fatal(err)
 	}
 	return s
+}
+
+// TestNewDatabasePageSize checks that a new database gets PageSize and
+// stays in WAL mode, and that an existing one keeps its page size.
+func TestNewDatabasePageSize(t *testing.T) {
+	ctx := context.Background()
+	p := filepath.Join(t.TempDir(), "new.db")
+	s, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var size int
+	var mode string
+	if err := s.db.QueryRowContext(ctx, "PRAGMA page_size").Scan(&size); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if size != PageSize || mode != "wal" {
+		t.Errorf("new database: page size %d, journal mode %q; want %d, wal", size, mode, PageSize)
+	}
+	s.Close()
+
+	old := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("PRAGMA page_size = 4096; CREATE TABLE kept(a);"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err = Open(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.db.QueryRowContext(ctx, "PRAGMA page_size").Scan(&size); err != nil {
+		t.Fatal(err)
+	}
+	if size != 4096 {
+		t.Errorf("existing database: page size %d, want the 4096 it had", size)
+	}
 }
