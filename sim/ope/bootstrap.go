@@ -3,22 +3,46 @@ package ope
 import (
 	"math"
 	"math/bits"
-	"math/rand/v2"
 	"sort"
 	"sync"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
-// bootChunk is the number of rounds whose terms are summed together while
-// they sit in the processor's cache: 1024 rounds × 8 columns × 8 bytes is
-// 64 KiB (measured fastest among 512…8192 on the 1M-round benchmark).
-const bootChunk = 1 << 10
+// bootChunkBits sets bootChunk, the number of rounds whose terms are
+// summed together while they sit in the processor's cache: 1024 rounds ×
+// 8 columns × 8 bytes is 64 KiB. A power of two, so an index within a full
+// chunk is bootChunkBits random bits, with no rejection.
+const bootChunkBits = 10
 
-// bootWidth is the number of term columns summed in one pass; columns are
-// stored in groups of bootWidth (the last group padded with zeros) so one
-// round's group fills one 64-byte cache line.
+const bootChunk = 1 << bootChunkBits
+
+// bootWidth is the widest row of term columns summed in one pass; columns
+// are stored in groups of bootWidth (the last group narrowed to 1, 2 or 4)
+// so one round's group fills one 64-byte cache line.
 const bootWidth = 8
+
+// bootRNG is the random stream of one bootstrap resample: wyrand, a
+// counter-based generator (the k-th output is a fixed function of the key
+// and k: the 128-bit product of x_k = key + k·γ and x_k ⊕ δ, folded to 64
+// bits), which passes BigCrush and PractRand and costs one multiplication
+// per 64 bits.
+type bootRNG struct{ x uint64 }
+
+// newBootRNG returns the stream of resample b under seed: its key is
+// derived from (seed, b) alone by SplitMix64, so resample b is the same
+// whichever worker draws it.
+func newBootRNG(seed uint64, b int) bootRNG {
+	return bootRNG{x: splitmix(splitmix(seed) ^ splitmix(uint64(b)+0x9e3779b97f4a7c15))}
+}
+
+// Uint64 returns the stream's next 64 random bits (it makes bootRNG a
+// math/rand/v2 Source, for the binomial draws).
+func (r *bootRNG) Uint64() uint64 {
+	r.x += 0xa0761d6478bd642f
+	hi, lo := bits.Mul64(r.x, r.x^0xe7037ed1a0b428db)
+	return hi ^ lo
+}
 
 // bootstrapSums draws nBoot resamples of n rounds with replacement and
 // returns, for resample b and column c, Σ_{i in resample b} cols[c][i] at
@@ -45,13 +69,19 @@ func bootstrapSums(cols [][]float64, n, nBoot int, seed uint64, workers int) []f
 	for g := range data {
 		data[g] = make([]float64, n*groupWidth(nc, g))
 	}
+	var cw sync.WaitGroup
 	for c, col := range cols {
-		g, k := c/bootWidth, c%bootWidth
-		d, w := data[g], groupWidth(nc, g)
-		for i, v := range col {
-			d[i*w+k] = v
-		}
+		cw.Add(1)
+		go func() {
+			defer cw.Done()
+			g, k := c/bootWidth, c%bootWidth
+			d, w := data[g], groupWidth(nc, g)
+			for i, v := range col {
+				d[i*w+k] = v
+			}
+		}()
 	}
+	cw.Wait()
 	clear(cols) // the caller's columns may be freed while the pass runs
 	nChunks := (n + bootChunk - 1) / bootChunk
 	sums := make([]float64, nBoot*nc)
@@ -73,19 +103,18 @@ func bootstrapSums(cols [][]float64, n, nBoot int, seed uint64, workers int) []f
 
 func bootWorker(data [][]float64, nc, n, nChunks, lo, hi int, seed uint64, sums []float64) {
 	m := hi - lo
-	rngs := make([]rand.PCG, m)
-	alloc := make([]int, m*nChunks)
+	rngs := make([]bootRNG, m)
+	alloc := make([]int32, m*nChunks)
 	for j := 0; j < m; j++ {
-		b := uint64(lo + j)
-		rngs[j] = *rand.NewPCG(splitmix(seed), splitmix(seed^splitmix(b+0x9e3779b97f4a7c15)))
+		rngs[j] = newBootRNG(seed, lo+j)
 		splitDraws(&rngs[j], n, nChunks, alloc[j*nChunks:(j+1)*nChunks])
 	}
-	idx := make([]uint32, 0, 2*bootChunk)
+	idx := make([]uint32, 0, 2*bootChunk+64)
 	for c := 0; c < nChunks; c++ {
 		base := c * bootChunk
 		size := min(bootChunk, n-base)
 		for j := 0; j < m; j++ {
-			idx = drawIndices(&rngs[j], uint32(size), alloc[j*nChunks+c], idx[:0])
+			idx = drawIndices(&rngs[j], uint32(size), int(alloc[j*nChunks+c]), idx[:0])
 			out := sums[(lo+j)*nc : (lo+j+1)*nc]
 			for g, d := range data {
 				w := groupWidth(nc, g)
@@ -111,26 +140,40 @@ func bootWorker(data [][]float64, nc, n, nChunks, lo, hi int, seed uint64, sums 
 // splitDraws splits n uniform draws over rounds 0…n−1 into counts per chunk
 // of bootChunk rounds: a multinomial with probabilities proportional to
 // chunk sizes, drawn as successive conditional binomials.
-func splitDraws(r *rand.PCG, n, nChunks int, out []int) {
+func splitDraws(r *bootRNG, n, nChunks int, out []int32) {
 	remaining := n
 	for c := 0; c < nChunks; c++ {
 		size := min(bootChunk, n-c*bootChunk)
 		rest := n - c*bootChunk // rounds in this and later chunks
 		if c == nChunks-1 || remaining == 0 {
-			out[c] = remaining
+			out[c] = int32(remaining)
 			remaining = 0
 			continue
 		}
 		k := int(distuv.Binomial{N: float64(remaining), P: float64(size) / float64(rest), Src: r}.Rand())
-		out[c] = k
+		out[c] = int32(k)
 		remaining -= k
 	}
 }
 
-// drawIndices appends `draws` indices drawn uniformly from 0…size−1.
-// Lemire's multiply-shift with rejection makes them exactly uniform; each
-// 64-bit output of the generator yields two 32-bit draws.
-func drawIndices(r *rand.PCG, size uint32, draws int, idx []uint32) []uint32 {
+// drawIndices appends `draws` indices drawn uniformly from 0…size−1. For
+// a full chunk (size = bootChunk) an index is bootChunkBits random bits,
+// ⌊64/bootChunkBits⌋ to a 64-bit output; otherwise Lemire's multiply-shift
+// with rejection makes them exactly uniform, two to an output. idx needs
+// capacity for draws+⌊64/bootChunkBits⌋ indices.
+func drawIndices(r *bootRNG, size uint32, draws int, idx []uint32) []uint32 {
+	if size == bootChunk {
+		const mask, per = bootChunk - 1, 64 / bootChunkBits
+		idx = idx[:(draws+per-1)/per*per]
+		for k := 0; k < len(idx); k += per {
+			x := r.Uint64()
+			s := idx[k : k+per : k+per]
+			for e := range s {
+				s[e] = uint32(x>>(e*bootChunkBits)) & mask
+			}
+		}
+		return idx[:draws]
+	}
 	thresh := -size % size
 	for len(idx) < draws {
 		x := r.Uint64()
@@ -157,57 +200,58 @@ func groupWidth(nc, g int) int {
 	return r
 }
 
-// sumRows4, sumRows2 and sumRows1 are sumRows for rows 4, 2 and 1 wide.
-func sumRows4(rows []float64, idx []uint32) [bootWidth]float64 {
-	var a0, a1, a2, a3 float64
-	for _, i := range idx {
-		o := int(i) * 4
-		r := rows[o : o+4 : o+4]
-		a0 += r[0]
-		a1 += r[1]
-		a2 += r[2]
-		a3 += r[3]
-	}
-	return [bootWidth]float64{a0, a1, a2, a3}
-}
-
-func sumRows2(rows []float64, idx []uint32) [bootWidth]float64 {
-	var a0, a1 float64
-	for _, i := range idx {
-		o := int(i) * 2
-		r := rows[o : o+2 : o+2]
-		a0 += r[0]
-		a1 += r[1]
-	}
-	return [bootWidth]float64{a0, a1}
-}
-
-func sumRows1(rows []float64, idx []uint32) [bootWidth]float64 {
-	var a0 float64
-	for _, i := range idx {
-		a0 += rows[i]
-	}
-	return [bootWidth]float64{a0}
-}
-
-// sumRows returns Σ_j rows[idx[j]] where rows holds bootWidth-wide rows.
-// The eight accumulators stay in registers.
+// sumRows returns Σ_j rows[idx[j]] where rows holds bootWidth-wide rows,
+// with AVX2 vector additions where the processor has them.
 func sumRows(rows []float64, idx []uint32) [bootWidth]float64 {
-	var a0, a1, a2, a3, a4, a5, a6, a7 float64
-	for _, i := range idx {
-		o := int(i) * bootWidth
-		r := rows[o : o+bootWidth : o+bootWidth]
-		a0 += r[0]
-		a1 += r[1]
-		a2 += r[2]
-		a3 += r[3]
-		a4 += r[4]
-		a5 += r[5]
-		a6 += r[6]
-		a7 += r[7]
+	if useAVX2 {
+		var acc [bootWidth]float64
+		sumRows8AVX2(rows, idx, &acc)
+		return acc
 	}
-	return [bootWidth]float64{a0, a1, a2, a3, a4, a5, a6, a7}
+	return sumRowsGo(rows, idx, bootWidth)
 }
+
+// sumRows4 is sumRows for rows 4 wide.
+func sumRows4(rows []float64, idx []uint32) [bootWidth]float64 {
+	if useAVX2 {
+		var acc [bootWidth]float64
+		sumRows4AVX2(rows, idx, &acc)
+		return acc
+	}
+	return sumRowsGo(rows, idx, 4)
+}
+
+// sumRowsGo returns Σ_j rows[idx[j]] where rows holds w-wide rows (w ≤
+// bootWidth), adding in a fixed order whatever w is: draws are taken four
+// at a time, summed as (r₀+r₁)+(r₂+r₃) and added to the accumulator (one
+// dependent addition per four rows), then the last one to three draws are
+// added one by one. The vector kernels add in exactly this order, so a
+// column's sum does not depend on the group it sits in nor on the kernel.
+func sumRowsGo(rows []float64, idx []uint32, w int) [bootWidth]float64 {
+	var acc [bootWidth]float64
+	j := 0
+	for ; j+3 < len(idx); j += 4 {
+		r0 := rows[int(idx[j])*w:][:w]
+		r1 := rows[int(idx[j+1])*w:][:w]
+		r2 := rows[int(idx[j+2])*w:][:w]
+		r3 := rows[int(idx[j+3])*w:][:w]
+		for k := range w {
+			acc[k] += (r0[k] + r1[k]) + (r2[k] + r3[k])
+		}
+	}
+	for ; j < len(idx); j++ {
+		r := rows[int(idx[j])*w:][:w]
+		for k := range w {
+			acc[k] += r[k]
+		}
+	}
+	return acc
+}
+
+// sumRows2 and sumRows1 are sumRowsGo for rows 2 and 1 wide.
+func sumRows2(rows []float64, idx []uint32) [bootWidth]float64 { return sumRowsGo(rows, idx, 2) }
+
+func sumRows1(rows []float64, idx []uint32) [bootWidth]float64 { return sumRowsGo(rows, idx, 1) }
 
 // splitmix is the SplitMix64 finaliser, used to derive independent seeds.
 func splitmix(x uint64) uint64 {
@@ -215,6 +259,16 @@ func splitmix(x uint64) uint64 {
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
 	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
 	return x ^ (x >> 31)
+}
+
+// bootstrapInterval summarises the bootstrap replicates of one estimator:
+// the percentile interval at level 1−alpha and the standard error, i.e.
+// the (α/2, 1−α/2) percentiles of the replicates (percentileInterval) and
+// their sample standard deviation (stdDev). It is the one place the
+// interval method is defined; reps is reordered.
+func bootstrapInterval(reps []float64, alpha float64) (lo, hi, se float64) {
+	lo, hi = percentileInterval(reps, alpha)
+	return lo, hi, stdDev(reps)
 }
 
 // percentileInterval returns the alpha/2 and 1−alpha/2 percentiles of x

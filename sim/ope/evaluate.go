@@ -282,8 +282,7 @@ func EvaluateAll(log *Log, actionDists [][]float64, estimatedRewards []float64, 
 					r := &out[p].Results[k]
 					r.Replicates = len(reps)
 					if len(reps) > 0 {
-						r.Low, r.High = percentileInterval(reps, alpha)
-						r.StdErr = stdDev(reps)
+						r.Low, r.High, r.StdErr = bootstrapInterval(reps, alpha)
 					}
 				}
 			}
