@@ -469,16 +469,9 @@ func (l *Log) Folds(k int, seed uint64) []int {
 	return fold
 }
 
-// ReadCSV reads a decision-log CSV in the documented format through the
-// ingest reader: required columns customer_id, timestamp, action,
-// propensity and reward; every ctx_* column is context; optional
-// decision_id, trigger, converted, revenue and cost. Rows the reader
-// rejects are counted in Rejected (the first few messages kept), not
-// fatal.
-//
-// The file is parsed on one goroutine while the decisions are added on
-// another, in batches, in file order.
-func ReadCSV(path string, actions *policy.Actions) (*Log, error) {
+// readSerial is ReadCSV in one pass: the file is parsed on one goroutine
+// while the decisions are added on another, in batches, in file order.
+func readSerial(path string, actions *policy.Actions) (*Log, error) {
 	r, _, err := ingest.Open(path, ingest.Options{Kind: ingest.KindDecisions})
 	if err != nil {
 		return nil, err
@@ -549,13 +542,8 @@ func ReadCSV(path string, actions *policy.Actions) (*Log, error) {
 			if err != nil {
 				return nil, err
 			}
-			d := rec.Decision
-			cust := ""
-			if len(rec.IDs) > 0 {
-				cust = string(rec.IDs[0].Type) + ":" + rec.IDs[0].Value
-			}
-			if err := l.Add(rec.DedupKey, cust, rec.Time, d.Trigger, d.Context, d.Action, d.Propensity, d.Reward, d.Converted); err != nil {
-				return nil, fmt.Errorf("%s:%d: %w", path, rec.Line, err)
+			if err := l.addRecord(&rec, path, 0); err != nil {
+				return nil, err
 			}
 		}
 		clear(b)
