@@ -486,28 +486,73 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 	keys.close()
 	tx.AddDuplicates(nDup)
 
-	// The events, in the order of the clustered key.
-	var evIn store.EventIn
+	// The events, in the order of the clustered key. A goroutine merges
+	// the sorted runs and decodes them while this one inserts.
+	type seqEvent struct {
+		e   store.EventIn
+		seq int64
+	}
+	evCh := make(chan []seqEvent, 4)
+	mergeStop := make(chan struct{})
+	mergeDone := make(chan struct{})
+	var mergeErr error
+	go func() {
+		defer close(mergeDone)
+		defer close(evCh)
+		batch := make([]seqEvent, 0, prepBatch)
+		send := func() error {
+			select {
+			case evCh <- batch:
+				batch = make([]seqEvent, 0, prepBatch)
+				return nil
+			case <-mergeStop:
+				return context.Canceled
+			}
+		}
+		mergeErr = events.merge(func(e *spEvent) error {
+			i := e.seq - firstSeq
+			if dup[i/64]&(1<<(i%64)) != 0 {
+				return nil
+			}
+			batch = append(batch, seqEvent{store.EventIn{Customer: int64(e.cust), Identity: int64(e.ident), Time: e.ts, Channel: int64(e.ch),
+				Type: int64(e.typ), Campaign: int64(e.camp), Revenue: e.rev, HasRevenue: e.hasRev, Props: e.props, Line: e.line, Dedup: e.dedup}, e.seq})
+			if len(batch) == cap(batch) {
+				return send()
+			}
+			return nil
+		})
+		if mergeErr == nil && len(batch) > 0 {
+			mergeErr = send()
+		}
+	}()
+	mergeStopped := false
+	stopMerge := func() {
+		if !mergeStopped {
+			mergeStopped = true
+			close(mergeStop)
+			<-mergeDone
+		}
+	}
+	defer stopMerge() // before the runs are closed
 	var done int64
 	report("loading", 0, 0, 1.1)
-	err = events.merge(func(e *spEvent) error {
-		done++
-		if done%rowCheck == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
+	for batch := range evCh {
+		for i := range batch {
+			if err := tx.AddClaimedEvent(&batch[i].e, batch[i].seq); err != nil {
+				return rep, err
 			}
-			report("loading", done, int64(float64(size)*float64(done)/float64(nEvents)), 1.1)
 		}
-		i := e.seq - firstSeq
-		if dup[i/64]&(1<<(i%64)) != 0 {
-			return nil
+		done += int64(len(batch))
+		if err := ctx.Err(); err != nil {
+			return rep, err
 		}
-		evIn = store.EventIn{Customer: int64(e.cust), Identity: int64(e.ident), Time: e.ts, Channel: int64(e.ch), Type: int64(e.typ),
-			Campaign: int64(e.camp), Revenue: e.rev, HasRevenue: e.hasRev, Props: e.props, Line: e.line, Dedup: e.dedup}
-		return tx.AddClaimedEvent(&evIn, e.seq)
-	})
-	if err != nil {
-		return rep, err
+		if done%rowCheck < int64(len(batch)) {
+			report("loading", done, int64(float64(size)*float64(done)/float64(max(1, nEvents-nDup))), 1.1)
+		}
+	}
+	stopMerge()
+	if mergeErr != nil {
+		return rep, mergeErr
 	}
 	events.close()
 	report("loading", done, size, 1.1)

@@ -80,6 +80,7 @@ func runLoad(c *command, args []string, stdout, stderr io.Writer) error {
 	maxPersons := fs.Int("max-persons", 1, "an identifier linked to more than this many persons is kept out of stitching")
 	quiet := fs.Bool("quiet", false, "no progress line on stderr")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the load to this file (for go tool pprof)")
+	memProfile := fs.String("memprofile", "", "write a heap profile to this file after each file is loaded (for go tool pprof)")
 	pos, err := parseFlagsAnywhere(fs, args)
 	if err != nil {
 		return err
@@ -166,6 +167,11 @@ func runLoad(c *command, args []string, stdout, stderr io.Writer) error {
 	for _, f := range files {
 		rep, err := l.Load(ctx, f, opt, progress)
 		clearLine()
+		if *memProfile != "" {
+			if perr := writeHeapProfile(*memProfile); perr != nil {
+				return perr
+			}
+		}
 		if err != nil {
 			if errors.Is(err, context.Canceled) {
 				return fmt.Errorf("interrupted while loading %s: that file was rolled back; files loaded before it are kept. Run the same command again to finish", f)
@@ -218,6 +224,20 @@ func runLoad(c *command, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%d of %d files failed to load: %s", len(failed), len(files), strings.Join(failed, ", "))
 	}
 	return nil
+}
+
+// writeHeapProfile writes the heap profile (live objects and allocations
+// so far) to path, replacing the previous one.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--memprofile: %w", err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		return fmt.Errorf("--memprofile: %w", err)
+	}
+	return f.Close()
 }
 
 // expandLoadArgs turns the arguments into files: a directory given alone
