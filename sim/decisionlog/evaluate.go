@@ -170,13 +170,11 @@ func (l *Log) Encode(bins int) (*mat.Dense, []string, error) {
 	}
 	var fit []map[string]string
 	if n <= maxFitRows {
-		for i := 0; i < n; i++ {
-			fit = append(fit, row(i))
-		}
+		fit = make([]map[string]string, n)
+		parallelRows(n, func(i int) { fit[i] = row(i) })
 	} else {
-		for j := 0; j < maxFitRows; j++ {
-			fit = append(fit, row(j*n/maxFitRows))
-		}
+		fit = make([]map[string]string, maxFitRows)
+		parallelRows(maxFitRows, func(j int) { fit[j] = row(j * n / maxFitRows) })
 		for _, c := range l.cols {
 			hasNum, firstStr := false, -1
 			for t, k := range c.kind {
@@ -217,6 +215,24 @@ func (l *Log) Encode(bins int) (*mat.Dense, []string, error) {
 		return nil, nil, err
 	}
 	return X, enc.Names(), nil
+}
+
+// parallelRows calls fn(i) for i = 0…n−1 on up to GOMAXPROCS goroutines,
+// each taking a consecutive range; fn must write only what i owns.
+func parallelRows(n int, fn func(i int)) {
+	w := min(runtime.GOMAXPROCS(0), max(1, n/4096))
+	var wg sync.WaitGroup
+	for k := 0; k < w; k++ {
+		lo, hi := k*n/w, (k+1)*n/w
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // Options control Evaluate.
@@ -267,6 +283,8 @@ type Timing struct {
 	RewardModel time.Duration // encoding the context and fitting q̂
 	Policies    time.Duration // computing π(a|x_i) of every policy
 	Estimators  time.Duration // estimators, bootstrap and diagnostics
+	// The reward model is fitted while the policies are computed, so
+	// RewardModel and Policies overlap in time.
 }
 
 // Evaluate scores every policy build makes on the log by off-policy
@@ -304,9 +322,17 @@ func Evaluate(l *Log, build BuildFunc, opts Options) ([]Result, Timing, error) {
 		needModel = needModel || e.NeedsRewardModel()
 		needDM = needDM || e.Kind == ope.DM
 	}
+	// The reward model is fitted (and prepared for DM's terms) on one
+	// goroutine while the policies are computed on the others.
 	var X *mat.Dense
 	var model *ope.RewardModel
-	if needModel {
+	var modelErr error
+	modelDone := make(chan struct{})
+	go func() {
+		defer close(modelDone)
+		if !needModel {
+			return
+		}
 		t0 := time.Now()
 		bins := opts.Bins
 		if bins == 0 {
@@ -315,25 +341,31 @@ func Evaluate(l *Log, build BuildFunc, opts Options) ([]Result, Timing, error) {
 		if bins < 0 {
 			bins = 0
 		}
-		var err error
-		if X, _, err = l.Encode(bins); err != nil {
-			return nil, tm, err
+		if X, _, modelErr = l.Encode(bins); modelErr != nil {
+			return
 		}
-		if model, err = ope.FitRewardModelDetail(X, log.Actions, log.Rewards, log.K, opts.RewardModel); err != nil {
-			return nil, tm, err
+		if model, modelErr = ope.FitRewardModelDetail(X, log.Actions, log.Rewards, log.K, opts.RewardModel); modelErr != nil {
+			return
+		}
+		if needDM {
+			modelErr = model.Prepare()
 		}
 		tm.RewardModel = time.Since(t0)
-	}
+	}()
 	t0 := time.Now()
 	folds := opts.PolicyFolds
 	if folds == 0 {
 		folds = DefaultPolicyFolds
 	}
 	names, dists, learns, err := l.crossFit(build, folds, opts.Seed)
+	tm.Policies = time.Since(t0)
+	<-modelDone
 	if err != nil {
 		return nil, tm, err
 	}
-	tm.Policies = time.Since(t0)
+	if modelErr != nil {
+		return nil, tm, modelErr
+	}
 	eo := ope.Options{Estimators: ests, Bootstrap: opts.Bootstrap, Alpha: opts.Alpha, Seed: opts.Seed}
 	var q []float64
 	if model != nil {

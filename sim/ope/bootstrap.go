@@ -15,6 +15,9 @@ import (
 // chunk is bootChunkBits random bits, with no rejection.
 const bootChunkBits = 10
 
+// Six indices of bootChunkBits bits fill one 64-bit output (drawIndices).
+var _ = [1]struct{}{}[64/bootChunkBits-6]
+
 const bootChunk = 1 << bootChunkBits
 
 // bootWidth is the widest row of term columns summed in one pass; columns
@@ -168,9 +171,12 @@ func drawIndices(r *bootRNG, size uint32, draws int, idx []uint32) []uint32 {
 		for k := 0; k < len(idx); k += per {
 			x := r.Uint64()
 			s := idx[k : k+per : k+per]
-			for e := range s {
-				s[e] = uint32(x>>(e*bootChunkBits)) & mask
-			}
+			s[0] = uint32(x) & mask
+			s[1] = uint32(x>>bootChunkBits) & mask
+			s[2] = uint32(x>>(2*bootChunkBits)) & mask
+			s[3] = uint32(x>>(3*bootChunkBits)) & mask
+			s[4] = uint32(x>>(4*bootChunkBits)) & mask
+			s[5] = uint32(x>>(5*bootChunkBits)) & mask
 		}
 		return idx[:draws]
 	}

@@ -130,27 +130,30 @@ func (m *RewardModel) ridgeInfluence(pi []float64) ([]float64, error) {
 		return nil, err
 	}
 	g := make([]float64, n)
-	for j, a := range m.actions {
-		x := m.X.RawRowView(j)
-		md := m.modelOf(a)
-		for k, f := range used[m.fold[j]] {
-			vf := v[f*models+md]
-			if vf == nil || m.betas[f*K+a] == nil {
-				continue
-			}
-			// v·z(x_j,a_j) with z = [1, x_j, onehot(a_j)].
-			dot := vf[0]
-			for c, xc := range x {
-				if xc != 0 {
-					dot += vf[1+c] * xc
+	parallelRanges(n, func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			a := m.actions[j]
+			x := m.X.RawRowView(j)
+			md := m.modelOf(a)
+			for k, f := range used[m.fold[j]] {
+				vf := v[f*models+md]
+				if vf == nil || m.betas[f*K+a] == nil {
+					continue
 				}
+				// v·z(x_j,a_j) with z = [1, x_j, onehot(a_j)].
+				dot := vf[0]
+				for c, xc := range x {
+					if xc != 0 {
+						dot += vf[1+c] * xc
+					}
+				}
+				if m.pooled && a > 0 {
+					dot += vf[d+a]
+				}
+				g[j] += dot * m.loo[j*m.maxUsed+k]
 			}
-			if m.pooled && a > 0 {
-				dot += vf[d+a]
-			}
-			g[j] += dot * m.loo[j*m.maxUsed+k]
 		}
-	}
+	})
 	return g, nil
 }
 
@@ -184,41 +187,55 @@ func (m *RewardModel) ridgeResiduals(used [][]int) error {
 			m.maxUsed = max(m.maxUsed, len(u))
 		}
 		m.loo = make([]float64, n*m.maxUsed)
-		z := make([]float64, p)
-		nz := make([]int, 0, p)
-		for j, a := range m.actions {
-			zj := m.design(z, j, a)
-			nz = nz[:0]
-			for c, zc := range zj {
-				if zc != 0 {
-					nz = append(nz, c)
-				}
-			}
-			md := m.modelOf(a)
-			for k, f := range used[m.fold[j]] {
-				beta, ai := m.betas[f*K+a], inv[f*models+md]
-				if beta == nil || ai == nil {
-					continue
-				}
-				pred, h := 0.0, 0.0
-				raw := ai.RawSymmetric()
-				for _, c := range nz {
-					pred += beta[c] * zj[c]
-					for _, e := range nz {
-						// upper triangle of the symmetric inverse
-						r, col := min(c, e), max(c, e)
-						h += zj[c] * zj[e] * raw.Data[r*raw.Stride+col]
+		parallelRanges(n, func(lo, hi int) {
+			z := make([]float64, p)
+			nz := make([]int, 0, p)
+			for j := lo; j < hi; j++ {
+				a := m.actions[j]
+				zj := m.design(z, j, a)
+				nz = nz[:0]
+				for c, zc := range zj {
+					if zc != 0 {
+						nz = append(nz, c)
 					}
 				}
-				res := m.rewards[j] - pred
-				if h < 1 {
-					res /= 1 - h
+				md := m.modelOf(a)
+				for k, f := range used[m.fold[j]] {
+					beta, ai := m.betas[f*K+a], inv[f*models+md]
+					if beta == nil || ai == nil {
+						continue
+					}
+					pred, h := 0.0, 0.0
+					raw := ai.RawSymmetric()
+					for _, c := range nz {
+						pred += beta[c] * zj[c]
+						for _, e := range nz {
+							// upper triangle of the symmetric inverse
+							r, col := min(c, e), max(c, e)
+							h += zj[c] * zj[e] * raw.Data[r*raw.Stride+col]
+						}
+					}
+					res := m.rewards[j] - pred
+					if h < 1 {
+						res /= 1 - h
+					}
+					m.loo[j*m.maxUsed+k] = res
 				}
-				m.loo[j*m.maxUsed+k] = res
 			}
-		}
+		})
 	})
 	return m.looErr
+}
+
+// Prepare computes ahead what DMTerms needs of the model alone, whatever
+// the policy (for a ridge model the leave-one-out residuals of every round
+// under every fold that trained on it), so that it can run while the
+// policies are being computed; DMTerms does it on first use otherwise.
+func (m *RewardModel) Prepare() error {
+	if m.kind == Tabular {
+		return nil
+	}
+	return m.ridgeResiduals(m.usedBy())
 }
 
 func (m *RewardModel) tabularInfluence(pi []float64) []float64 {

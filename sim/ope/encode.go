@@ -3,8 +3,10 @@ package ope
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"strconv"
+	"sync"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -232,66 +234,102 @@ type ColumnFunc func(i int) (text string, num float64, isNum bool)
 // have no such column (every value missing). It gives the same matrix as
 // Transform on rows whose column values are the accessors' texts, a
 // number's text being strconv.FormatFloat(num, 'g', -1, 64), without
-// building a map per row or formatting and re-parsing numbers.
+// building a map per row or formatting and re-parsing numbers. Columns
+// are transformed concurrently, so the accessors must be safe to call
+// from several goroutines.
 func (e *Encoding) TransformColumns(n int, column func(name string) ColumnFunc) (*mat.Dense, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("ope: no rows to encode")
 	}
 	X := mat.NewDense(n, len(e.names), nil)
 	raw, stride := X.RawMatrix().Data, X.RawMatrix().Stride
+	// Column ci fills features off[ci]…; columns are filled concurrently
+	// (each writes only its own features), the first error in column
+	// order is returned.
+	off := make([]int, len(e.cols))
 	j := 0
 	for ci := range e.cols {
 		c := &e.cols[ci]
-		get := column(c.name)
-		if get == nil {
-			get = func(int) (string, float64, bool) { return "", 0, false }
+		off[ci] = j
+		switch {
+		case c.numeric && c.binned:
+			j += len(c.edges) + 1
+		case c.numeric:
+			j++
+		default:
+			j += len(c.levels)
 		}
-		if c.numeric {
-			width := 1
-			if c.binned {
-				width = len(c.edges) + 1
-			}
-			for i := 0; i < n; i++ {
-				s, v, isNum := get(i)
-				missing := !isNum && s == ""
-				switch {
-				case missing:
-					v = c.fill
-				case !isNum:
-					var err error
-					v, err = strconv.ParseFloat(s, 64)
-					if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-						return nil, fmt.Errorf("ope: row %d column %s: %q is not a number, but the column was numeric when the encoding was fitted", i, c.name, s)
-					}
-				case math.IsNaN(v) || math.IsInf(v, 0):
-					return nil, fmt.Errorf("ope: row %d column %s: %q is not a number, but the column was numeric when the encoding was fitted", i, c.name, strconv.FormatFloat(v, 'g', -1, 64))
-				}
-				out := raw[i*stride+j:]
-				if c.binned {
-					out[sort.Search(len(c.edges), func(b int) bool { return c.edges[b] > v })] = 1
-				} else {
-					out[0] = v
-				}
-				if c.hasMissing && missing {
-					out[width] = 1
-				}
-			}
-			j += width
-			if c.hasMissing {
-				j++
-			}
-			continue
+		if c.numeric && c.hasMissing {
+			j++
+		}
+	}
+	errs := make([]error, len(e.cols))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for ci := range e.cols {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs[ci] = e.transformColumn(ci, n, column(e.cols[ci].name), raw, stride, off[ci])
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return X, nil
+}
+
+// transformColumn writes the features of input column ci, starting at
+// feature j, for rows 0…n−1 of raw (row stride stride).
+func (e *Encoding) transformColumn(ci, n int, get ColumnFunc, raw []float64, stride, j int) error {
+	c := &e.cols[ci]
+	if get == nil {
+		get = func(int) (string, float64, bool) { return "", 0, false }
+	}
+	if c.numeric {
+		width := 1
+		if c.binned {
+			width = len(c.edges) + 1
 		}
 		for i := 0; i < n; i++ {
 			s, v, isNum := get(i)
-			if isNum {
-				s = strconv.FormatFloat(v, 'g', -1, 64)
+			missing := !isNum && s == ""
+			switch {
+			case missing:
+				v = c.fill
+			case !isNum:
+				var err error
+				v, err = strconv.ParseFloat(s, 64)
+				if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+					return fmt.Errorf("ope: row %d column %s: %q is not a number, but the column was numeric when the encoding was fitted", i, c.name, s)
+				}
+			case math.IsNaN(v) || math.IsInf(v, 0):
+				return fmt.Errorf("ope: row %d column %s: %q is not a number, but the column was numeric when the encoding was fitted", i, c.name, strconv.FormatFloat(v, 'g', -1, 64))
 			}
-			if l, ok := c.index[levelOf(s)]; ok {
-				raw[i*stride+j+l] = 1
+			out := raw[i*stride+j:]
+			if c.binned {
+				out[sort.Search(len(c.edges), func(b int) bool { return c.edges[b] > v })] = 1
+			} else {
+				out[0] = v
+			}
+			if c.hasMissing && missing {
+				out[width] = 1
 			}
 		}
-		j += len(c.levels)
+		return nil
 	}
-	return X, nil
+	for i := 0; i < n; i++ {
+		s, v, isNum := get(i)
+		if isNum {
+			s = strconv.FormatFloat(v, 'g', -1, 64)
+		}
+		if l, ok := c.index[levelOf(s)]; ok {
+			raw[i*stride+j+l] = 1
+		}
+	}
+	return nil
 }
