@@ -342,7 +342,7 @@ func (g *gen) session(b *block, p *person, t int64, app bool, dev int, camp, src
 	// log in may give an email on the surface's first visit.
 	if lk := s.link(); canLogin && !logged() && !lk.recognised {
 		g.identifyLink(b, p, s, m, true)
-	} else if !canLogin && !lk.asked {
+	} else if !canLogin && !p.shared && !lk.asked {
 		lk.asked = true
 		if p.lr.bern(rateEmailForm) {
 			g.identifyLink(b, p, s, m, false)
@@ -391,7 +391,7 @@ func (g *gen) session(b *block, p *person, t int64, app bool, dev int, camp, src
 		if canLogin && !logged() {
 			g.login(b, p, s, m)
 			step()
-		} else if !canLogin && !s.link().gaveEmail {
+		} else if !canLogin && !p.shared && !s.link().gaveEmail {
 			g.identifyLink(b, p, s, m, false) // guest checkout: the email for the order
 		}
 		view("Checkout", "/checkout", "")

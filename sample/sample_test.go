@@ -883,7 +883,11 @@ func TestSegmentsShowInBehaviour(t *testing.T) {
 //
 // is the best recall any stitcher can reach from the exports alone. It must
 // be at least 0.99 (the stitching requirement's recall), and no component
-// may join two persons (no row carries two persons' identifiers).
+// may join two persons (no row carries two persons' identifiers). A row
+// that links a household's shared email to other identifiers must also
+// carry the person's CRM id or loyalty card, so that the shared email is
+// seen next to each member's anchor and a guard can keep it out of
+// merging.
 func TestIdentifiersLinkable(t *testing.T) {
 	_, _, sc := defaultScan(t)
 	tr := defaultTruth(t)
@@ -903,10 +907,14 @@ func TestIdentifiersLinkable(t *testing.T) {
 		ps := tr.PersonOf(id.typ, v)
 		return id.typ + "\x00" + v, len(ps) == 1
 	}
+	sharedUnanchored := 0
 	for _, row := range sc.rows {
 		var first string
+		hasShared, hasAnchor := false, false
 		for _, id := range row.ids {
 			k, ok := single(id)
+			hasShared = hasShared || !ok
+			hasAnchor = hasAnchor || id.typ == "crm_id" || id.typ == "loyalty_card"
 			if !ok {
 				continue
 			}
@@ -918,6 +926,15 @@ func TestIdentifiersLinkable(t *testing.T) {
 				parent[r] = first
 			}
 		}
+		if hasShared && len(row.ids) > 1 && !hasAnchor {
+			if sharedUnanchored == 0 {
+				t.Errorf("%s:%d: a household's shared email linked to %v without the person's CRM id or card", row.file, row.line, row.ids)
+			}
+			sharedUnanchored++
+		}
+	}
+	if sharedUnanchored > 0 {
+		t.Errorf("%d rows link a shared email without an anchor: a guard could not tell the household apart", sharedUnanchored)
 	}
 	perPerson := map[string]int{}
 	perComp := map[string]int{}

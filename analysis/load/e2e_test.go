@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -209,16 +210,36 @@ func TestStitchingAgainstTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkStitching(t, st, truth)
+	checkStitching(t, st, dir, truth)
 }
 
-// checkStitching measures the store's stitching against truth, logs the
-// figures and fails t when a requirement is not met.
-func checkStitching(t *testing.T, st *store.Store, truth *sample.Truth) {
+// checkStitching measures the store's stitching against the truth of the
+// sample in dir, logs the figures and fails t when a requirement is not
+// met. A truth identifier missing from the store is an error unless every
+// row that carries it is a planted malformed row (the truth lists those
+// too, but no loader can store them).
+func checkStitching(t *testing.T, st *store.Store, dir string, truth *sample.Truth) {
 	t.Helper()
 	m, err := measureStitching(context.Background(), st, truth)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(m.missing) > 0 {
+		raw, err := malformedText(dir, truth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var notPlanted []string
+		for _, id := range m.missing {
+			if !strings.Contains(raw, id[strings.IndexByte(id, ' ')+1:]) { // raw is lower-cased, as stored emails are
+				notPlanted = append(notPlanted, id)
+			}
+		}
+		t.Logf("%d truth identifiers are not in the store, %d of them only on planted malformed rows", len(m.missing), len(m.missing)-len(notPlanted))
+		if len(notPlanted) > 0 {
+			sort.Strings(notPlanted)
+			t.Errorf("%d truth identifiers are not in the store though a valid row carries them, e.g. %s", len(notPlanted), notPlanted[0])
+		}
 	}
 	t.Logf("stitching over %d identifiers: precision %.5f, recall %.5f over all %.0f true pairs; linkable: %.0f pairs (%.5f of true pairs), recall over them %.5f",
 		m.identifiers, m.precision, m.recall, m.truePairs, m.linkablePairs, m.linkablePairs/m.truePairs, m.linkRecall)
@@ -226,9 +247,6 @@ func checkStitching(t *testing.T, st *store.Store, truth *sample.Truth) {
 		m.sharedMarked, m.sharedTruth, m.falseShared)
 	if m.unknown > 0 {
 		t.Errorf("%d stored identifiers are not in the truth", m.unknown)
-	}
-	if m.missing > 0 {
-		t.Errorf("%d truth identifiers are not in the store", m.missing)
 	}
 	if m.precision < 0.999 {
 		t.Errorf("precision %.5f < 0.999", m.precision)
@@ -244,10 +262,44 @@ func checkStitching(t *testing.T, st *store.Store, truth *sample.Truth) {
 	}
 }
 
+// malformedText returns the raw text of the planted malformed rows of the
+// sample in dir (truth/malformed.csv), one row per line, lower-cased.
+func malformedText(dir string, truth *sample.Truth) (string, error) {
+	want := map[string]map[int64]bool{}
+	for _, m := range truth.Malformed {
+		if want[m.File] == nil {
+			want[m.File] = map[int64]bool{}
+		}
+		want[m.File][m.Line] = true
+	}
+	var b strings.Builder
+	for file, lines := range want {
+		f, err := os.Open(filepath.Join(dir, file))
+		if err != nil {
+			return "", err
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 1<<20), 16<<20)
+		for n := int64(1); sc.Scan(); n++ {
+			if lines[n] {
+				b.Write(sc.Bytes())
+				b.WriteByte('\n')
+			}
+		}
+		err = sc.Err()
+		f.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	return strings.ToLower(b.String()), nil
+}
+
 // stitchMeasure is what measureStitching computes.
 type stitchMeasure struct {
-	identifiers       int // single-person truth identifiers found in the store
-	unknown, missing  int // stored but not in the truth; in the truth but not stored
+	identifiers       int      // single-person truth identifiers found in the store
+	unknown           int      // stored identifiers not in the truth
+	missing           []string // "type value" of single-person truth identifiers not stored
 	precision, recall float64
 	truePairs         float64 // Σ_p C(n_p, 2)
 	linkablePairs     float64
@@ -347,7 +399,7 @@ func measureStitching(ctx context.Context, st *store.Store, truth *sample.Truth)
 		}
 		c, ok := cust[k]
 		if !ok {
-			m.missing++
+			m.missing = append(m.missing, k.typ+" "+k.val)
 			continue
 		}
 		m.identifiers++

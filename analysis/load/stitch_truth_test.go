@@ -35,5 +35,5 @@ func TestStitchingAgainstTruthDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkStitching(t, st, truth)
+	checkStitching(t, st, dir, truth)
 }
