@@ -44,11 +44,15 @@ const synthStart = int64(1767225600000) // 2026-01-01T00:00:00Z
 
 // synthSource yields customers×~10 events (5 to 15 per customer), grouped
 // by customer and in time order, deterministically from seed.
-func synthSource(customers int, seed uint64) Source {
+func synthSource(customers int, seed uint64) Source { return synthSourceLen(customers, seed, 1) }
+
+// synthSourceLen is synthSource with histories k times as long (5k to 15k
+// events per customer).
+func synthSourceLen(customers int, seed uint64, k int) Source {
 	return func(yield func(Event) error) error {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		for c := 1; c <= customers; c++ {
-			n := 5 + rng.IntN(11)
+			n := (5 + rng.IntN(11)) * k
 			t := synthStart + rng.Int64N(150*86400e3)
 			s := []int{0, 3, 5, 6, 6, 11, 13, 17}[rng.IntN(8)]
 			for i := 0; i < n; i++ {
@@ -88,8 +92,18 @@ var (
 	benchData *Dataset
 )
 
+// benchScale is the length factor of the benchmark's histories
+// (synthSourceLen): 1 unless JOURNEY_BENCH_SCALE says otherwise, so that
+// the events can grow with the customers fixed.
+func benchScale() int {
+	if n, err := strconv.Atoi(os.Getenv("JOURNEY_BENCH_SCALE")); err == nil && n > 0 {
+		return n
+	}
+	return 1
+}
+
 // benchDataset is the synthetic Dataset of the benchmarks, benchCustomers
-// customers. By default it streams from a file, as the workbench's does:
+// customers with histories benchScale times the usual length. By default it streams from a file, as the workbench's does:
 // $JOURNEY_BENCH_FILE when set (reused when it holds that many customers,
 // else built there by BuildFile), otherwise a temporary file built by
 // BuildFile and unlinked once open. JOURNEY_BENCH_MEM=1 holds it in memory
@@ -99,7 +113,7 @@ func benchDataset(b *testing.B) *Dataset {
 		ctx := context.Background()
 		n := benchCustomers()
 		if os.Getenv("JOURNEY_BENCH_MEM") == "1" {
-			d, err := Build(ctx, synthSource(n, 1), BuildOptions{})
+			d, err := Build(ctx, synthSourceLen(n, 1, benchScale()), BuildOptions{Version: int64(benchScale())})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -108,7 +122,7 @@ func benchDataset(b *testing.B) *Dataset {
 		}
 		path := os.Getenv("JOURNEY_BENCH_FILE")
 		if path != "" {
-			if d, err := OpenDataset(path); err == nil && d.NumCustomers() == n {
+			if d, err := OpenDataset(path); err == nil && d.NumCustomers() == n && d.Version == int64(benchScale()) {
 				benchData = d
 				return
 			}
@@ -121,7 +135,7 @@ func benchDataset(b *testing.B) *Dataset {
 			path = f.Name()
 			defer os.Remove(path)
 		}
-		d, err := BuildFile(ctx, synthSource(n, 1), path, BuildOptions{})
+		d, err := BuildFile(ctx, synthSourceLen(n, 1, benchScale()), path, BuildOptions{Version: int64(benchScale())})
 		if err != nil {
 			b.Fatal(err)
 		}
