@@ -82,6 +82,9 @@ func TestDatasetFileReused(t *testing.T) {
 	if w1.data.builds != 1 {
 		t.Fatalf("first workspace built %d datasets, want 1", w1.data.builds)
 	}
+	if d1.InMemory() {
+		t.Error("the Dataset of a database on disk is held in memory; want it streamed from <db>.journeys")
+	}
 	path := db + ".journeys"
 	st1, err := os.Stat(path)
 	if err != nil {
@@ -234,6 +237,9 @@ func TestDatasetFileDamaged(t *testing.T) {
 			if w.data.builds != 1 || d.NumEvents() != 42 || !sameDFG(dfg(t, d), want) {
 				t.Errorf("%d builds, %d events; want 1 build of the 42 events with the original graph", w.data.builds, d.NumEvents())
 			}
+			if d.InMemory() {
+				t.Error("the rebuilt Dataset is held in memory; want it streamed from a file (named or not)")
+			}
 			if c.rewrites {
 				b, err := os.ReadFile(path)
 				if err != nil || len(b) != len(good) {
@@ -266,5 +272,28 @@ func TestDatasetPath(t *testing.T) {
 		if got := datasetPath(c.db); got != c.want {
 			t.Errorf("datasetPath(%q) = %q, want %q", c.db, got, c.want)
 		}
+	}
+}
+
+// TestDatasetInMemoryDatabase: an in-memory database has no file to keep
+// the Dataset in, so the Dataset is held in memory and gives the same
+// graph (pm4py's running example, 16 edges).
+func TestDatasetInMemoryDatabase(t *testing.T) {
+	ctx := context.Background()
+	w, err := Open(":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	f := filepath.Join(refDir(t), "pm4py-running-example", "running-example.csv")
+	if _, err := load.File(ctx, w.Store(), f, ingest.Options{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	d, err := w.Dataset(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.InMemory() || d.NumEvents() != 42 || len(dfg(t, d)) != 16 {
+		t.Errorf("in memory %v, %d events, %d edges; want true, 42, 16", d.InMemory(), d.NumEvents(), len(dfg(t, d)))
 	}
 }
