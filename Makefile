@@ -16,7 +16,7 @@ BENCHTIME ?= 1x
 BENCH_CUSTOMERS ?= 1000000
 BENCH_DIR ?= /tmp/workbench-bench
 
-.PHONY: help run build test vet fmt-check unit tui-e2e bench bench-go bench-compare bench-deps clean dmn-deps
+.PHONY: help run build test vet fmt-check unit tui-e2e bench bench-go bench-compare bench-ope bench-deps clean dmn-deps
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -47,7 +47,7 @@ tui-e2e: build ## drive the real binary in tmux through every screen on a first-
 	@command -v tmux >/dev/null || (apt-get update && apt-get install -y tmux)
 	tui/e2e/tmux_test.sh $(BIN)
 
-bench: bench-go bench-compare ## run the Go benchmarks and comparison scripts, printing ratios
+bench: bench-go bench-compare bench-ope ## run the Go benchmarks and comparison scripts, printing ratios
 
 bench-go: ## the Go benchmarks of every package
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 60m $(PKGS)
@@ -55,6 +55,9 @@ bench-go: ## the Go benchmarks of every package
 bench-compare: bench-deps ## load vs sqlite3 .import, and journey scan vs SQL LAG() and pandas, at BENCH_CUSTOMERS
 	analysis/load/bench/compare.sh $(BENCH_CUSTOMERS) $(BENCH_DIR)
 	BENCH_DB=$(BENCH_DIR)/wb.db BENCH_DIR=$(BENCH_DIR) analysis/workspace/bench/run.sh
+
+bench-ope: ## workbench ope end to end on 1,000,000 logged decisions: one policy (target < 5 s wall), then all 11 sample policies
+	sim/decisionlog/bench/ope.sh $(BENCH_DIR)
 
 bench-deps: ## install the baselines the comparisons run: Debian's sqlite3, python3-pandas and GNU time
 	@command -v sqlite3 >/dev/null && /usr/bin/python3 -c 'import pandas' 2>/dev/null && [ -x /usr/bin/time ] || \

@@ -31,6 +31,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/journeyworkbench/workbench/analysis/ingest"
 	"github.com/journeyworkbench/workbench/analysis/store"
@@ -85,8 +86,10 @@ type Log struct {
 	cust  []int32          // interned customer of each decision
 	custI map[string]int32 // customer → its number
 	keys  []string         // the ctx keys of the previous Add, sorted
+	vals  []string         // scratch: the values of keys in one Add
 	kcols []*column        // their columns
 	order []int32          // indices in time order
+	hint  int              // expected number of decisions (newSized)
 
 	// After Finish the feature columns hold the decisions in time order
 	// (rank t = rank[i] for decision i), and the t-prefixed slices are
@@ -105,8 +108,21 @@ type Log struct {
 
 // New returns an empty log over actions; add decisions with Add, then call
 // Finish.
-func New(actions *policy.Actions) *Log {
-	return &Log{Actions: actions, index: map[string]int{}, dictI: map[string]int{}, seen: map[string]bool{}, custI: map[string]int32{}}
+func New(actions *policy.Actions) *Log { return newSized(actions, 0) }
+
+// newSized is New with room for about n decisions.
+func newSized(actions *policy.Actions, n int) *Log {
+	l := &Log{Actions: actions, index: map[string]int{}, dictI: map[string]int{}, seen: make(map[string]bool, n), custI: make(map[string]int32, n/2)}
+	l.ID = make([]string, 0, n)
+	l.Customer = make([]string, 0, n)
+	l.cust = make([]int32, 0, n)
+	l.Time = make([]int64, 0, n)
+	l.Action = make([]int, 0, n)
+	l.Propensity = make([]float64, 0, n)
+	l.Reward = make([]float64, 0, n)
+	l.Converted = make([]bool, 0, n)
+	l.hint = n
+	return l
 }
 
 // N returns the number of decisions.
@@ -127,11 +143,13 @@ func (l *Log) Features() []string {
 // counted in Duplicates.
 func (l *Log) Add(id, customer string, t int64, trigger string, ctx map[string]string, action string, propensity, reward float64, converted bool) error {
 	if id != "" {
-		if l.seen[id] {
+		// One map operation: the set grows unless id was in it.
+		n0 := len(l.seen)
+		l.seen[id] = true
+		if len(l.seen) == n0 {
 			l.Duplicates++
 			return nil
 		}
-		l.seen[id] = true
 	}
 	a := l.Actions.Index(action)
 	if a < 0 {
@@ -164,14 +182,24 @@ func (l *Log) Add(id, customer string, t int64, trigger string, ctx map[string]s
 	// previous one (the usual case) reuses its sorted keys and columns.
 	same := len(ctx) == len(l.keys)
 	if same {
-		for _, k := range l.keys {
-			if _, ok := ctx[k]; !ok {
+		if cap(l.vals) < len(l.keys) {
+			l.vals = make([]string, len(l.keys))
+		}
+		l.vals = l.vals[:len(l.keys)]
+		for j, k := range l.keys {
+			v, ok := ctx[k]
+			if !ok {
 				same = false
 				break
 			}
+			l.vals[j] = v
 		}
 	}
-	if !same {
+	if same {
+		for j, v := range l.vals {
+			l.set(l.kcols[j], v)
+		}
+	} else {
 		l.keys = l.keys[:0]
 		for k := range ctx {
 			if k != "trigger" { // the trigger column wins
@@ -183,9 +211,9 @@ func (l *Log) Add(id, customer string, t int64, trigger string, ctx map[string]s
 		for _, k := range l.keys {
 			l.kcols = append(l.kcols, l.column(k, i))
 		}
-	}
-	for j, k := range l.keys {
-		l.set(l.kcols[j], ctx[k])
+		for j, k := range l.keys {
+			l.set(l.kcols[j], ctx[k])
+		}
 	}
 	for _, c := range l.cols {
 		if len(c.kind) == i {
@@ -203,7 +231,8 @@ func (l *Log) column(name string, i int) *column {
 	if !ok {
 		j = len(l.cols)
 		l.index[name] = j
-		l.cols = append(l.cols, &column{name: name, kind: make([]uint8, i, i+1024), num: make([]float64, i, i+1024)})
+		c := max(i+1024, l.hint)
+		l.cols = append(l.cols, &column{name: name, kind: make([]uint8, i, c), num: make([]float64, i, c)})
 	}
 	return l.cols[j]
 }
@@ -266,7 +295,7 @@ func (l *Log) Finish() error {
 		l.order[i] = int32(i)
 	}
 	if !slices.IsSorted(l.Time) {
-		slices.SortStableFunc(l.order, func(x, y int32) int { return cmp.Compare(l.Time[x], l.Time[y]) })
+		sortByTime(l.order, l.Time)
 	}
 	l.rank = make([]int32, n)
 	for t, i := range l.order {
@@ -306,6 +335,43 @@ func (l *Log) Finish() error {
 	}
 	l.finished = true
 	return nil
+}
+
+// sortByTime sorts order (the indices 0…n−1, ascending) by time[i], ties
+// in index order — a stable sort — by sorting (time, index) pairs, the
+// two halves concurrently, and merging them.
+func sortByTime(order []int32, time []int64) {
+	type key struct {
+		t int64
+		i int32
+	}
+	less := func(a, b key) int {
+		if c := cmp.Compare(a.t, b.t); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
+	}
+	keys := make([]key, len(order))
+	for j, i := range order {
+		keys[j] = key{time[i], i}
+	}
+	mid := len(keys) / 2
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		slices.SortFunc(keys[:mid], less)
+	}()
+	slices.SortFunc(keys[mid:], less)
+	wg.Wait()
+	a, b := keys[:mid], keys[mid:]
+	for j := range order {
+		if len(b) == 0 || len(a) > 0 && less(a[0], b[0]) <= 0 {
+			order[j], a = a[0].i, a[1:]
+		} else {
+			order[j], b = b[0].i, b[1:]
+		}
+	}
 }
 
 // decision is the decision stored at row t (the inverse of row).

@@ -113,7 +113,7 @@ func readParts(path string, data []byte, actions *policy.Actions, parts int) (*L
 				// Line L of the part (header = 1) is line L−1+before of the file.
 				lineOff = int64(bytes.Count(data[:cuts[k]], []byte{'\n'})) - 1
 			}
-			l := New(actions)
+			l := newSized(actions, bytes.Count(data[cuts[k]:cuts[k+1]], []byte{'\n'})+1)
 			oks[k] = fill(l, r, path, lineOff) == nil
 			logs[k] = l
 		}()

@@ -1,11 +1,13 @@
 package decisionlog
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -121,5 +123,26 @@ func TestReadPartsFallsBack(t *testing.T) {
 	csv = strings.Replace(csv, "cart_abandon", `"cart_abandon"`, 1)
 	if _, ok := readParts("x.csv", []byte(csv), policy.DefaultActions(), 2); ok {
 		t.Error("a file with quotes was read in parts")
+	}
+}
+
+// TestSortByTime checks sortByTime against the standard library's stable
+// sort on times with many ties, for lengths 0…9 and 10,001.
+func TestSortByTime(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10_001} {
+		tm := make([]int64, n)
+		for i := range tm {
+			tm[i] = int64(r.IntN(50))
+		}
+		got, want := make([]int32, n), make([]int32, n)
+		for i := range got {
+			got[i], want[i] = int32(i), int32(i)
+		}
+		sortByTime(got, tm)
+		slices.SortStableFunc(want, func(x, y int32) int { return cmp.Compare(tm[x], tm[y]) })
+		if !slices.Equal(got, want) {
+			t.Errorf("n=%d: sortByTime %v, stable sort %v", n, got[:min(n, 10)], want[:min(n, 10)])
+		}
 	}
 }
