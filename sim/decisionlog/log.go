@@ -142,6 +142,12 @@ func (l *Log) Features() []string {
 // prefix. A decision whose non-empty id was added before is skipped and
 // counted in Duplicates.
 func (l *Log) Add(id, customer string, t int64, trigger string, ctx map[string]string, action string, propensity, reward float64, converted bool) error {
+	return l.add(id, customer, t, trigger, ctx, nil, action, propensity, reward, converted)
+}
+
+// add is Add with the context given either as a map (ctx) or, when vals
+// is not nil, as the values of the previous Add's keys in their order.
+func (l *Log) add(id, customer string, t int64, trigger string, ctx map[string]string, vals []string, action string, propensity, reward float64, converted bool) error {
 	if id != "" {
 		// One map operation: the set grows unless id was in it.
 		n0 := len(l.seen)
@@ -180,8 +186,10 @@ func (l *Log) Add(id, customer string, t int64, trigger string, ctx map[string]s
 	l.set(l.column("trigger", i), trigger)
 	// The ctx columns in name order; a row with the same keys as the
 	// previous one (the usual case) reuses its sorted keys and columns.
-	same := len(ctx) == len(l.keys)
-	if same {
+	same := vals == nil && len(ctx) == len(l.keys)
+	if vals != nil {
+		same, l.vals = true, vals
+	} else if same {
 		if cap(l.vals) < len(l.keys) {
 			l.vals = make([]string, len(l.keys))
 		}

@@ -146,3 +146,41 @@ func TestSortByTime(t *testing.T) {
 		}
 	}
 }
+
+// TestFastRowsAgree checks that the documented layout is recognised,
+// that the fast conversion of the first rows agrees with the ingest
+// reader (fastAgrees, the check readParts makes before using it), and
+// fastRow's verdict on single rows: plain ones converted with the values
+// the ingest reader gives, anything unusual left to the reader.
+func TestFastRowsAgree(t *testing.T) {
+	csv := partsCSV(400, false)
+	nl := strings.IndexByte(csv, '\n')
+	f := newFastLayout([]byte(csv[:nl]))
+	if f == nil {
+		t.Fatal("the documented layout was not recognised")
+	}
+	f.header = []byte(csv[:nl+1])
+	if !fastAgrees(f, []byte(csv), "x.csv", policy.DefaultActions(), "") {
+		t.Fatal("the fast conversion disagrees with the ingest reader on the test log")
+	}
+	if newFastLayout([]byte("decision_id,customer_id,timestamp,trigger,action,propensity,converted,revenue,cost,reward,email")) != nil {
+		t.Error("a layout with an extra non-context column was taken as the documented one")
+	}
+	base := []string{"D1", "C0001", "2026-03-01T10:00:00Z", "lapse", "12.5", "gold", "true", "sms_discount", "0.25", "1", "10.00", "1.00", "9.00"}
+	var r fastRec
+	if _, ok := f.fastRow(strings.Join(base, ","), nil, &r); !ok || r.time != 1772359200000 || r.prop != 0.25 || r.reward != 9 || !r.conv || r.cust != "C0001" || r.ctx[0] != "12.5" {
+		t.Errorf("plain row: ok=%v %+v", ok, r)
+	}
+	for _, c := range []struct {
+		i int
+		v string
+	}{{1, "c0001"}, {2, "2026-02-30T10:00:00Z"}, {2, "2026-03-01 10:00:00"}, {8, "1.5"}, {8, "0"}, {9, "yes"},
+		{10, "-1"}, {11, "1e3"}, {12, " 9"}, {7, ""}, {4, "caf\xe9"}} {
+		i, v := c.i, c.v
+		row := append([]string(nil), base...)
+		row[i] = v
+		if _, ok := f.fastRow(strings.Join(row, ","), nil, &r); ok {
+			t.Errorf("column %d = %q: fastRow took the row, it must go to the ingest reader", i, v)
+		}
+	}
+}
