@@ -21,10 +21,12 @@ import (
 // segment is that of its majority true person (its identifiers vote).
 //
 // Measured on the default sample (5,000 persons, seed 42; k-means seed 1,
-// 4 restarts): over the 4,122 known customers (those with a profile, the
-// CRM's) k = 5 gives ARI 0.240; over all 6,903 store customers 0.127,
-// because anonymous visitors who never logged in stay customers of their
-// own with one or two sessions, too little behaviour to place. The segment
+// 4 restarts): over the 4,191 known customers (those with a profile, the
+// CRM's) k = 5 gives ARI 0.299; over all 4,965 store customers 0.277 (a
+// browser or app install is stitched to its person once it is recognised
+// or given an email; when browsers that never logged in stayed customers
+// of their own, with one or two sessions each, too little behaviour to
+// place, the figures were 0.240 over 4,122 and 0.127 over 6,903). The segment
 // package measured 0.26–0.29 on the true persons directly (no stitching),
 // against a nearest-true-centroid ceiling near 0.4: the segments overlap
 // in behaviour by design. The floors (0.2 known, 0.1 all) are far above
@@ -78,6 +80,18 @@ func TestSampleClustersRecoverPlantedSegments(t *testing.T) {
 	}
 }
 
+// TestSampleAttributionRanksChannelsLikeTruth attributes the loaded
+// sample's orders to the marketing channels (web, app and store visits
+// ignored) with every model and compares the ranking by attributed
+// conversions with the true incremental orders of the engine's actions
+// (Σ over logged decisions of P(convert | action) − P(convert | none)).
+// Email, SMS and push carry only marketing messages, so each model must
+// rank them as the truth does. The call-centre channel also carries the
+// customers' own calls — orders by phone among them, minutes before the
+// order they place — so its credit measures phone ordering as much as the
+// engine's call-backs: the test requires only that it ranks below the two
+// channels whose true effect is largest (email and SMS, 7–9 times the
+// call-back's), and logs where it falls against push.
 func TestSampleAttributionRanksChannelsLikeTruth(t *testing.T) {
 	f := loadSample(t)
 	m := f.truth.Model
@@ -118,8 +132,15 @@ func TestSampleAttributionRanksChannelsLikeTruth(t *testing.T) {
 			desc = append(desc, fmt.Sprintf("%s %.1f", row.Channel, row.Conversions))
 		}
 		t.Logf("%-15s %s", r.Model, strings.Join(desc, ", "))
+		isCall := func(ch string) bool { return ch == "call_centre" }
+		if got, want := slices.DeleteFunc(slices.Clone(rank), isCall), slices.DeleteFunc(slices.Clone(truthRank), isCall); !slices.Equal(got, want) {
+			t.Errorf("%s ranks the messaging channels %v, the true effects rank %v", r.Model, got, want)
+		}
+		if i := slices.Index(rank, "call_centre"); i < 2 {
+			t.Errorf("%s ranks call_centre %d of %v; the call-back's true effect is below email's and SMS's", r.Model, i+1, rank)
+		}
 		if !slices.Equal(rank, truthRank) {
-			t.Errorf("%s ranks %v, the true effects rank %v", r.Model, rank, truthRank)
+			t.Logf("%s: call_centre at %d of %v, the true effects rank %v", r.Model, slices.Index(rank, "call_centre")+1, rank, truthRank)
 		}
 		if d := r.TotalConversions + r.Unattributed.Conversions - float64(g.Conversions); d > 1e-6 || d < -1e-6 {
 			t.Errorf("%s: attributed %.3f + unattributed %.3f ≠ %d conversions", r.Model, r.TotalConversions, r.Unattributed.Conversions, g.Conversions)
