@@ -163,6 +163,18 @@ func TestBuildFileOrder(t *testing.T) {
 	if dump(t, mem) != dump(t, d) {
 		t.Error("BuildFile and Build disagree")
 	}
+	// No events: a file that opens and scans to nothing.
+	empty := filepath.Join(t.TempDir(), "empty.journeys")
+	if d0, err := BuildFile(context.Background(), sliceSource(nil), empty, BuildOptions{}); err != nil {
+		t.Fatal(err)
+	} else {
+		d0.Close()
+	}
+	d0, err := OpenDataset(empty)
+	if err != nil || d0.NumEvents() != 0 || d0.NumCustomers() != 0 || len(scanJourneys(t, d0, Query{})) != 0 {
+		t.Fatalf("empty dataset file: %v", err)
+	}
+	d0.Close()
 	back := []Event{{Customer: 2, Time: 1}, {Customer: 1, Time: 2}}
 	_, err = BuildFile(context.Background(), sliceSource(back), path, BuildOptions{})
 	if err == nil || !strings.Contains(err.Error(), "ascending") {
