@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -172,18 +171,26 @@ func (p *LoggedPolicy) Probs(s *State, out []float64) {
 // of every boolean consent_* feature, in name order.
 func CellKey(dst []byte, s *State) []byte {
 	dst = append(dst, s.Get("trigger").Str...)
-	var names [16]string
-	ns := names[:0]
+	// The consent features with their values, gathered in one pass over
+	// the map and put in name order by insertion (there are a handful).
+	type kv struct {
+		name string
+		on   bool
+	}
+	var buf [16]kv
+	ns := buf[:0]
 	for n, v := range s.Features {
 		if strings.HasPrefix(n, "consent_") && !v.Missing {
-			ns = append(ns, n)
+			ns = append(ns, kv{n, v.Bool})
+			for j := len(ns) - 1; j > 0 && ns[j].name < ns[j-1].name; j-- {
+				ns[j], ns[j-1] = ns[j-1], ns[j]
+			}
 		}
 	}
-	sort.Strings(ns)
-	for _, n := range ns {
+	for _, c := range ns {
 		dst = append(dst, '|')
-		dst = append(dst, n[len("consent_"):]...)
-		if s.Features[n].Bool {
+		dst = append(dst, c.name[len("consent_"):]...)
+		if c.on {
 			dst = append(dst, "=1"...)
 		} else {
 			dst = append(dst, "=0"...)
