@@ -213,7 +213,6 @@ func Stitch(g *Graph, guard Guard) Result {
 	}
 
 	// 4. Customers: groups of links between non-shared identities.
-	cnt = nil
 	cust := persons // reused: the arrays are as large
 	cust.reset()
 	for _, l := range g.Links {
@@ -222,7 +221,9 @@ func Stitch(g *Graph, guard Guard) Result {
 			cust.union(a, b)
 		}
 	}
-	minID := make([]uint32, n)
+	minID := cnt // reused: cnt is no longer needed
+	clear(minID)
+	cnt = nil
 	for id := n - 1; id >= 1; id-- {
 		if g.Type[id] != 0 {
 			minID[cust.find(uint32(id))] = uint32(id)

@@ -66,7 +66,7 @@ type Progress struct {
 
 // DefaultSortMemory is the memory a load gives its spool and sorts (the
 // rows of a larger file go to temporary files).
-const DefaultSortMemory = 48 << 20
+const DefaultSortMemory = 32 << 20
 
 // Record kinds of the spool.
 const (

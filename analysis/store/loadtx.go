@@ -87,9 +87,11 @@ func (s *Store) beginWrite(ctx context.Context) (*WriteTx, error) {
 		return nil, fmt.Errorf("begin a write on %s: %w (another load may be running; wait for it)", s.path, err)
 	}
 	t := &WriteTx{ctx: ctx, tx: tx, started: time.Now().UnixMilli(), labels: map[labelKey]int64{}}
-	// A bigger page cache for the load's random index inserts; bounded
-	// (64 MiB) so that memory stays small whatever the file size.
-	if _, err := tx.ExecContext(ctx, "PRAGMA cache_size = -65536"); err != nil {
+	// A bigger page cache than the default for the index inserts; 32 MiB
+	// bounds memory whatever the file size (the events arrive in key
+	// order, so a bigger cache bought little: at 100,000 customers 64 MiB
+	// cost 5 CPU-s more and 65 MB more peak memory than 32 MiB).
+	if _, err := tx.ExecContext(ctx, "PRAGMA cache_size = -32768"); err != nil {
 		tx.Rollback()
 		return nil, err
 	}
