@@ -20,7 +20,7 @@ echo "workdir $W, $N customers"
 if [ ! -f "$W/sample/truth/persons.csv" ]; then
 	"$W/workbench" sample --quiet --out "$W/sample" --customers "$N" --force
 fi
-du -sh "$W/sample" | sed 's/^/exports: /'
+du -shL "$W/sample" | sed 's/^/exports: /'
 
 rm -f "$W/wb.db" "$W/wb.db-wal" "$W/wb.db-shm"
 /usr/bin/time -f '%e %U %S %M' -o "$W/load.time" "$W/workbench" load --quiet --db "$W/wb.db" "$W/sample" > "$W/load.out"
