@@ -85,15 +85,16 @@ type fastRec struct {
 }
 
 // fastRow converts one data row (no line end) as the ingest reader would
-// for a row this plain, and reports false for any row that is not: a
-// field count other than the header's, a value with surrounding space,
-// invalid UTF-8, a customer id other than C and digits, a time other
-// than YYYY-MM-DDTHH:MM:SSZ within 1970…2099, a number not written as
+// for a row this plain, and reports false for any row that is not: a row
+// over 64 KiB, a field count other than the header's, a value with
+// surrounding space, invalid UTF-8, a customer id other than C and
+// digits, a time other than YYYY-MM-DDTHH:MM:SSZ within 1970…2099, a
+// number not written as
 // plain digits with an optional sign and decimal point, a propensity
 // outside (0,1], a negative revenue or cost, converted other than
 // 0/1/true/false, an empty action. fields is scratch space.
 func (f *fastLayout) fastRow(line string, fields []string, r *fastRec) ([]string, bool) {
-	if !utf8.ValidString(line) {
+	if len(line) > 1<<16 || !utf8.ValidString(line) { // long rows: the reader has a row limit
 		return fields, false
 	}
 	fields = fields[:0]
