@@ -1,25 +1,34 @@
 // Package load is the load pipeline: file → ingest reader → validate →
 // identity stitching → store, one transaction per file.
 //
-// A file is read twice inside its transaction. The first pass collects
-// the file's identifiers and links; the identity graph is then stitched
-// (package identity) so that the second pass inserts every event with its
-// final customer (events are clustered by customer, so inserting them
-// where they belong once is much cheaper than moving them later). In the
-// second pass a goroutine parses and prepares rows while the caller's
-// goroutine inserts them, multi-row INSERTs of store.BatchRows rows.
-// Events of earlier files whose customer changed are moved with one
-// UPDATE per customer. Memory is bounded by the identity graph (about 40
-// bytes per identifier between files, 100 while stitching), not by the
-// file: rows stream. Row accounting: every row read is loaded,
-// rejected (file, line, reason, raw text) or counted as a duplicate, and
-// the store refuses to commit a file whose counts do not add up.
+// A file is read once, inside its transaction. A goroutine parses and
+// prepares rows while the caller's goroutine resolves identifiers, records
+// links, rejects and profile rows, and spools identities, events and
+// decisions as compact binary records (in memory up to a third of
+// SortMemory, then in an unlinked temporary file beside the database).
+// The identity graph is then stitched (package identity), and the spool
+// is read back with every row's final customer: identities and decisions
+// are inserted, and the events go through two external sorts of bounded
+// memory: by de-duplication key, so that the file's keys are claimed in
+// ascending order (store.WriteTx.ClaimEventKeys: one sweep of the
+// event_keys b-tree instead of a random page per event), and by the
+// events table's clustered key (customer, time, seq), so that the inserts
+// (multi-row INSERTs of store.BatchRows rows) sweep the events b-tree in
+// order and write each page once. Events of earlier files whose customer
+// changed are moved with one UPDATE per customer. Memory is bounded by
+// the identity graph (about 40 bytes per identifier between files, 100
+// while stitching) and SortMemory, not by the file; the temporary files
+// hold about twice the file's events in binary form. Row accounting:
+// every row read is loaded, rejected (file, line, reason, raw text) or
+// counted as a duplicate, and the store refuses to commit a file whose
+// counts do not add up.
 //
 // De-duplication: an event with an id of its own (a Segment messageId, an
 // export's event id) is keyed by a 64-bit hash of (channel, id, type);
 // any other row by a hash of its content (kind, identifiers, time, channel, type,
 // campaign, revenue, properties, traits). A key already stored makes the
-// row a duplicate. A file whose SHA-256 matches a source already loaded is
+// row a duplicate; of equal keys within one file the first row read is
+// kept. A file whose SHA-256 matches a source already loaded is
 // not read again: Load reports it as already loaded and adds no sources
 // row (so read = loaded + rejected + duplicate holds for every row of
 // sources). Hash collisions (probability about n²/2⁶⁵ for n keys) would
@@ -48,10 +57,11 @@ import (
 	"github.com/journeyworkbench/workbench/analysis/store"
 )
 
-// Progress reports how far a load is. Phase is "checksum", "linking"
-// (first pass) or "loading" (second pass); Fraction is the share of the
-// whole load done (each pass weighs the file's size; the checksum is
-// cheap and weighs a tenth).
+// Progress reports how far a load is. Phase is "checksum", "reading"
+// (the pass over the file; Rows are rows read) or "loading" (inserting
+// the sorted events; Rows are events inserted); Fraction is the share of
+// the whole load done (reading and loading each weigh the file's size;
+// the checksum is cheap and weighs a tenth).
 type Progress struct {
 	File       string
 	Phase      string

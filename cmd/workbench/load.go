@@ -148,7 +148,7 @@ func runLoad(c *command, args []string, stdout, stderr io.Writer) error {
 		text := fmt.Sprintf("load: %s  %-8s %3.0f%%  %d rows  %.0f rows/s%s   ",
 			filepath.Base(p.File), p.Phase, 100*p.Fraction, p.Rows, p.RowsPerSec, eta)
 		// A log (stderr not a terminal) shows each file's phases
-		// (checksum, linking, loading) as they start.
+		// (checksum, reading, loading) as they start.
 		if phase := p.File + "\x00" + p.Phase; phase != shownPhase {
 			shownPhase = phase
 			line.Mark(text)
