@@ -25,6 +25,11 @@ const (
 	streamLink      = 3 // per person: linking evidence only
 )
 
+// linkStream is the stream kind of the linking evidence. It is streamLink;
+// a test sets another kind to show that those draws reach nothing but the
+// linking rows.
+var linkStream uint64 = streamLink
+
 // Identifier kinds made by person.newID (each has its own key).
 const (
 	idEvent = iota
@@ -257,7 +262,7 @@ func pad7(prefix byte, n int) string {
 
 func (g *gen) newPerson(idx, head int, shared bool, household []*person) *person {
 	r := newRNG(g.opt.Seed, streamPerson, idx)
-	p := &person{idx: idx, r: r, lr: newRNG(g.opt.Seed, streamLink, idx), hh: head, shared: shared}
+	p := &person{idx: idx, r: r, lr: newRNG(g.opt.Seed, linkStream, idx), hh: head, shared: shared}
 	p.pid = pad7('P', idx+1)
 	p.seg = r.pick(g.m.share[:])
 	p.beh = &behaviours[p.seg]
