@@ -167,7 +167,9 @@ func (v *Variants) prune() {
 		hash:  make([]uint64, 0, n),
 		off:   make([]int64, 0, n+1),
 		accs:  make([]variantAcc, 0, n),
-		arena: make([]int32, 0, 2*len(t.arena)),
+		// The kept half of the entries and as many again admitted
+		// later need about the old table's steps.
+		arena: make([]int32, 0, len(t.arena)),
 	}
 	kept := 0
 	for i := range t.accs {
