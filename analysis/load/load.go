@@ -58,10 +58,11 @@ import (
 )
 
 // Progress reports how far a load is. Phase is "checksum", "reading"
-// (the pass over the file; Rows are rows read) or "loading" (inserting
-// the sorted events; Rows are events inserted); Fraction is the share of
-// the whole load done (reading and loading each weigh the file's size;
-// the checksum is cheap and weighs a tenth).
+// (the pass over the file; Rows are rows read) or "loading" (storing
+// what was read; Rows count the spooled records read back and sorted,
+// then the events inserted in key order); Fraction is the share of the
+// whole load done (reading and loading each weigh the file's size; the
+// checksum is cheap and weighs a tenth).
 type Progress struct {
 	File       string
 	Phase      string
@@ -397,10 +398,14 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 		return rep, err
 	}
 	var dIn store.DecisionIn
+	spooled := sp.n
 	for n := int64(0); ; n++ {
 		if n%rowCheck == 0 {
 			if err := ctx.Err(); err != nil {
 				return rep, err
+			}
+			if n > 0 {
+				report("loading", n, size/2*n/max(1, spooled), 1.1)
 			}
 		}
 		b, err := rr.next()
@@ -545,7 +550,6 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 	}
 	defer stopMerge() // before the runs are closed
 	var done int64
-	report("loading", 0, 0, 1.1)
 	for batch := range evCh {
 		for i := range batch {
 			if err := tx.AddClaimedEvent(&batch[i].e, batch[i].seq); err != nil {
@@ -557,7 +561,7 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 			return rep, err
 		}
 		if done%rowCheck < int64(len(batch)) {
-			report("loading", done, int64(float64(size)*float64(done)/float64(max(1, nEvents-nDup))), 1.1)
+			report("loading", spooled+done, size/2+int64(float64(size/2)*float64(done)/float64(max(1, nEvents-nDup))), 1.1)
 		}
 	}
 	stopMerge()
@@ -565,7 +569,7 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 		return rep, mergeErr
 	}
 	events.close()
-	report("loading", done, size, 1.1)
+	report("loading", spooled+done, size, 1.1)
 	if err := tx.Flush(); err != nil {
 		return rep, err
 	}
