@@ -161,20 +161,19 @@ const maxFitRows = 200_000
 // numbers), so a category seen only elsewhere encodes as all zeros.
 func (l *Log) Encode(bins int) (*mat.Dense, []string, error) {
 	n := l.N()
-	row := func(i int) map[string]string {
-		m := make(map[string]string, len(l.cols))
-		for j, c := range l.cols {
-			m[c.name] = l.Text(i, j)
-		}
-		return m
-	}
-	var fit []map[string]string
+	// The decisions the encoding is fitted on, read column-wise (the
+	// encoding FitEncoding gives on them as maps of every column's Text).
+	var fit []int
 	if n <= maxFitRows {
-		fit = make([]map[string]string, n)
-		parallelRows(n, func(i int) { fit[i] = row(i) })
+		fit = make([]int, n)
+		for i := range fit {
+			fit[i] = i
+		}
 	} else {
-		fit = make([]map[string]string, maxFitRows)
-		parallelRows(maxFitRows, func(j int) { fit[j] = row(j * n / maxFitRows) })
+		fit = make([]int, maxFitRows)
+		for j := range fit {
+			fit[j] = j * n / maxFitRows
+		}
 		for _, c := range l.cols {
 			hasNum, firstStr := false, -1
 			for t, k := range c.kind {
@@ -184,11 +183,14 @@ func (l *Log) Encode(bins int) (*mat.Dense, []string, error) {
 				}
 			}
 			if hasNum && firstStr >= 0 {
-				fit = append(fit, row(firstStr))
+				fit = append(fit, firstStr)
 			}
 		}
 	}
-	enc, err := ope.FitEncoding(fit, ope.EncodeOptions{NumericBins: bins})
+	enc, err := ope.FitEncodingColumns(len(fit), l.Features(), func(name string) func(r int) string {
+		j := l.index[name]
+		return func(r int) string { return l.Text(fit[r], j) }
+	}, ope.EncodeOptions{NumericBins: bins})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -215,24 +217,6 @@ func (l *Log) Encode(bins int) (*mat.Dense, []string, error) {
 		return nil, nil, err
 	}
 	return X, enc.Names(), nil
-}
-
-// parallelRows calls fn(i) for i = 0…n−1 on up to GOMAXPROCS goroutines,
-// each taking a consecutive range; fn must write only what i owns.
-func parallelRows(n int, fn func(i int)) {
-	w := min(runtime.GOMAXPROCS(0), max(1, n/4096))
-	var wg sync.WaitGroup
-	for k := 0; k < w; k++ {
-		lo, hi := k*n/w, (k+1)*n/w
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				fn(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // Options control Evaluate.

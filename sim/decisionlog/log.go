@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -309,13 +310,21 @@ func (l *Log) Finish() error {
 	for t, i := range l.order {
 		l.rank[i] = int32(t)
 	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for _, c := range l.cols {
-		kind, num := make([]uint8, n), make([]float64, n)
-		for t, i := range l.order {
-			kind[t], num[t] = c.kind[i], c.num[i]
-		}
-		c.kind, c.num = kind, num
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			kind, num := make([]uint8, n), make([]float64, n)
+			for t, i := range l.order {
+				kind[t], num[t] = c.kind[i], c.num[i]
+			}
+			c.kind, c.num = kind, num
+		}()
 	}
+	wg.Wait()
 	l.tAction = make([]int32, n)
 	l.tProp = make([]float64, n)
 	l.tReward = make([]float64, n)

@@ -130,7 +130,7 @@ func (m *RewardModel) ridgeInfluence(pi []float64) ([]float64, error) {
 		return nil, err
 	}
 	g := make([]float64, n)
-	parallelRanges(n, func(lo, hi int) {
+	parallelRanges(n, 4096, func(lo, hi int) {
 		for j := lo; j < hi; j++ {
 			a := m.actions[j]
 			x := m.X.RawRowView(j)
@@ -187,7 +187,7 @@ func (m *RewardModel) ridgeResiduals(used [][]int) error {
 			m.maxUsed = max(m.maxUsed, len(u))
 		}
 		m.loo = make([]float64, n*m.maxUsed)
-		parallelRanges(n, func(lo, hi int) {
+		parallelRanges(n, 4096, func(lo, hi int) {
 			z := make([]float64, p)
 			nz := make([]int, 0, p)
 			for j := lo; j < hi; j++ {

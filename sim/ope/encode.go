@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -88,56 +89,83 @@ func FitEncoding(rows []map[string]string, opts EncodeOptions) (*Encoding, error
 	sort.Strings(keys)
 	e := &Encoding{}
 	for _, k := range keys {
-		c := column{name: k, numeric: true}
-		var vals []float64
-		for _, r := range rows {
-			s := r[k]
-			if s == "" {
-				c.hasMissing = true
-				continue
-			}
-			v, err := strconv.ParseFloat(s, 64)
-			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-				c.numeric = false
-				break
-			}
-			vals = append(vals, v)
-		}
-		if c.numeric && len(vals) == 0 {
-			c.numeric = false // all empty: a single "(missing)" category
-		}
-		if c.numeric {
-			c.fill = sum(vals) / float64(len(vals))
-			if opts.NumericBins > 0 {
-				c.binned = true
-				c.edges = quantileEdges(vals, opts.NumericBins)
-				for b := 0; b <= len(c.edges); b++ {
-					e.names = append(e.names, binName(k, c.edges, b))
-				}
-			} else {
-				e.names = append(e.names, k)
-			}
-			if c.hasMissing {
-				e.names = append(e.names, k+"="+missingLevel)
-			}
-		} else {
-			set := map[string]bool{}
-			for _, r := range rows {
-				set[levelOf(r[k])] = true
-			}
-			for l := range set {
-				c.levels = append(c.levels, l)
-			}
-			sort.Strings(c.levels)
-			c.index = make(map[string]int, len(c.levels))
-			for j, l := range c.levels {
-				c.index[l] = j
-				e.names = append(e.names, k+"="+l)
-			}
-		}
-		e.cols = append(e.cols, c)
+		e.fitColumn(k, len(rows), func(r int) string { return rows[r][k] }, opts)
 	}
 	return e, nil
+}
+
+// FitEncodingColumns is FitEncoding on m rows held column-wise: names are
+// the columns (every row has each, "" meaning empty) and column(name)
+// returns the text of that column in row r. It gives the encoding
+// FitEncoding gives on the rows as maps, without building them.
+func FitEncodingColumns(m int, names []string, column func(name string) func(r int) string, opts EncodeOptions) (*Encoding, error) {
+	if m == 0 {
+		return nil, fmt.Errorf("ope: no rows to encode; the decision log has no decisions")
+	}
+	if opts.NumericBins < 0 {
+		return nil, fmt.Errorf("ope: NumericBins %d must be zero or positive", opts.NumericBins)
+	}
+	keys := append([]string(nil), names...)
+	sort.Strings(keys)
+	keys = slices.Compact(keys)
+	e := &Encoding{}
+	for _, k := range keys {
+		e.fitColumn(k, m, column(k), opts)
+	}
+	return e, nil
+}
+
+// fitColumn fits the encoding of column k over m rows whose texts get
+// gives, and appends it (see FitEncoding).
+func (e *Encoding) fitColumn(k string, m int, get func(r int) string, opts EncodeOptions) {
+	c := column{name: k, numeric: true}
+	var vals []float64
+	for r := 0; r < m; r++ {
+		s := get(r)
+		if s == "" {
+			c.hasMissing = true
+			continue
+		}
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			c.numeric = false
+			break
+		}
+		vals = append(vals, v)
+	}
+	if c.numeric && len(vals) == 0 {
+		c.numeric = false // all empty: a single "(missing)" category
+	}
+	if c.numeric {
+		c.fill = sum(vals) / float64(len(vals))
+		if opts.NumericBins > 0 {
+			c.binned = true
+			c.edges = quantileEdges(vals, opts.NumericBins)
+			for b := 0; b <= len(c.edges); b++ {
+				e.names = append(e.names, binName(k, c.edges, b))
+			}
+		} else {
+			e.names = append(e.names, k)
+		}
+		if c.hasMissing {
+			e.names = append(e.names, k+"="+missingLevel)
+		}
+	} else {
+		set := map[string]bool{}
+		for r := 0; r < m; r++ {
+			set[levelOf(get(r))] = true
+		}
+		for l := range set {
+			c.levels = append(c.levels, l)
+		}
+		sort.Strings(c.levels)
+		c.index = make(map[string]int, len(c.levels))
+		for j, l := range c.levels {
+			c.index[l] = j
+			e.names = append(e.names, k+"="+l)
+		}
+	}
+	e.cols = append(e.cols, c)
 }
 
 func levelOf(s string) string {

@@ -6,11 +6,11 @@ import (
 )
 
 // parallelRanges calls fn(lo, hi) on consecutive ranges covering 0…n−1,
-// one per goroutine, up to GOMAXPROCS at once (one call for small n). fn
-// must write only to what its range owns; the result is then the same as
-// one call fn(0, n).
-func parallelRanges(n int, fn func(lo, hi int)) {
-	w := min(runtime.GOMAXPROCS(0), max(1, n/4096))
+// one per goroutine, up to GOMAXPROCS at once, each at least grain long
+// (one call for small n). fn must write only to what its range owns; the
+// result is then the same as one call fn(0, n).
+func parallelRanges(n, grain int, fn func(lo, hi int)) {
+	w := min(runtime.GOMAXPROCS(0), max(1, n/grain))
 	if w <= 1 {
 		fn(0, n)
 		return

@@ -249,6 +249,10 @@ type gram struct {
 	counts int
 }
 
+// gramBlock is the number of rounds whose sufficient statistics are summed
+// together before the blocks are added up (fitRidge).
+const gramBlock = 1 << 16
+
 func newGram(p int) *gram { return &gram{p: p, g: make([]float64, p*p), h: make([]float64, p)} }
 
 func (s *gram) add(z []float64, r float64) {
@@ -345,13 +349,31 @@ func (m *RewardModel) fitRidge(alpha float64, pooled bool) error {
 	models := m.models()
 	// Per (fold, model) sufficient statistics; the training statistics of
 	// fold f are the sums over its training folds.
+	// The rounds are summed in fixed blocks of gramBlock, concurrently,
+	// and the blocks' sums added in block order, so the result does not
+	// depend on the number of goroutines.
+	nb := (n + gramBlock - 1) / gramBlock
+	blocks := make([][]*gram, nb)
+	parallelRanges(nb, 1, func(lo, hi int) {
+		z := make([]float64, p)
+		for b := lo; b < hi; b++ {
+			bp := make([]*gram, folds*models)
+			for j := range bp {
+				bp[j] = newGram(p)
+			}
+			for i := b * gramBlock; i < min(n, (b+1)*gramBlock); i++ {
+				a := actions[i]
+				bp[fold[i]*models+m.modelOf(a)].add(m.design(z, i, a), rewards[i])
+			}
+			blocks[b] = bp
+		}
+	})
 	part := make([]*gram, folds*models)
 	for j := range part {
 		part[j] = newGram(p)
-	}
-	z := make([]float64, p)
-	for i, a := range actions {
-		part[fold[i]*models+m.modelOf(a)].add(m.design(z, i, a), rewards[i])
+		for _, bp := range blocks {
+			part[j].addFrom(bp[j])
+		}
 	}
 	// betas[f*K+a] is the coefficient vector predicting action a for fold f
 	// (nil: use the training mean means[f]).
@@ -391,24 +413,26 @@ func (m *RewardModel) fitRidge(alpha float64, pooled bool) error {
 		}
 	}
 	q := make([]float64, n*K)
-	for i := 0; i < n; i++ {
-		f := fold[i]
-		for a := 0; a < K; a++ {
-			beta := betas[f*K+a]
-			if beta == nil {
-				q[i*K+a] = means[f]
-				continue
+	parallelRanges(n, 4096, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			f := fold[i]
+			for a := 0; a < K; a++ {
+				beta := betas[f*K+a]
+				if beta == nil {
+					q[i*K+a] = means[f]
+					continue
+				}
+				v := beta[0]
+				for j, x := range X.RawRowView(i) {
+					v += beta[1+j] * x
+				}
+				if pooled && a > 0 {
+					v += beta[d+a]
+				}
+				q[i*K+a] = v
 			}
-			v := beta[0]
-			for j, x := range X.RawRowView(i) {
-				v += beta[1+j] * x
-			}
-			if pooled && a > 0 {
-				v += beta[d+a]
-			}
-			q[i*K+a] = v
 		}
-	}
+	})
 	m.betas, m.Q = betas, q
 	return nil
 }
