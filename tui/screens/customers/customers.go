@@ -20,6 +20,7 @@ import (
 	"github.com/journeyworkbench/workbench/tui/app"
 	"github.com/journeyworkbench/workbench/tui/backend"
 	"github.com/journeyworkbench/workbench/tui/chart"
+	"github.com/journeyworkbench/workbench/tui/keys"
 )
 
 // Backend kinds of the screen's queries.
@@ -46,9 +47,10 @@ const (
 
 // KeyMap is the Customers screen's keys.
 type KeyMap struct {
-	Search, Up, Down, PageUp, PageDown, Home, End, Open, Timeline, Back key.Binding
-	mode                                                                mode
-	typing                                                              bool
+	keys.List
+	Search, Open, Timeline, Back key.Binding
+	mode                         mode
+	typing                       bool
 }
 
 // ShortHelp implements help.KeyMap.
@@ -68,20 +70,15 @@ func (k KeyMap) ShortHelp() []key.Binding {
 // FullHelp implements help.KeyMap.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	if k.mode == modeProfile {
-		return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.Timeline, k.Back}}
+		return [][]key.Binding{k.List.Bindings(), {k.Timeline, k.Back}}
 	}
-	return [][]key.Binding{{k.Search, k.Open}, {k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}}
+	return [][]key.Binding{{k.Search, k.Open}, k.List.Bindings()}
 }
 
 func defaultKeys() KeyMap {
 	return KeyMap{
+		List:     keys.DefaultList(),
 		Search:   key.NewBinding(key.WithKeys("/", "s"), key.WithHelp("/", "search")),
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+d", " "), key.WithHelp("pgdn", "page down")),
-		Home:     key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
-		End:      key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
 		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "profile")),
 		Timeline: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "timeline")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
@@ -268,29 +265,25 @@ func (s *Screen) key(msg tea.KeyMsg) tea.Cmd {
 	}
 	if s.mode == modeProfile {
 		page := max(s.h-2, 1)
+		if pos, ok := k.List.Move(msg, s.scroll, len(s.lines)+1, page); ok {
+			s.scroll = pos
+			s.clampScroll()
+			return nil
+		}
 		switch {
 		case key.Matches(msg, k.Back):
 			s.mode = modeList
 			s.c.Backend.CancelKind(KindProfile)
-		case key.Matches(msg, k.Up):
-			s.scroll--
-		case key.Matches(msg, k.Down):
-			s.scroll++
-		case key.Matches(msg, k.PageUp):
-			s.scroll -= page
-		case key.Matches(msg, k.PageDown):
-			s.scroll += page
-		case key.Matches(msg, k.Home):
-			s.scroll = 0
-		case key.Matches(msg, k.End):
-			s.scroll = len(s.lines)
 		case key.Matches(msg, k.Timeline):
 			s.scroll = s.timelineAt
 		}
 		s.clampScroll()
 		return nil
 	}
-	page := max(s.listRows(), 1)
+	if pos, ok := k.List.Move(msg, s.cur, len(s.rows), s.listRows()); ok {
+		s.cur = pos
+		return nil
+	}
 	switch {
 	case key.Matches(msg, k.Search):
 		return s.input.Focus()
@@ -299,18 +292,6 @@ func (s *Screen) key(msg tea.KeyMsg) tea.Cmd {
 			s.input.SetValue("")
 			return s.runSearch()
 		}
-	case key.Matches(msg, k.Up):
-		s.cur--
-	case key.Matches(msg, k.Down):
-		s.cur++
-	case key.Matches(msg, k.PageUp):
-		s.cur -= page
-	case key.Matches(msg, k.PageDown):
-		s.cur += page
-	case key.Matches(msg, k.Home):
-		s.cur = 0
-	case key.Matches(msg, k.End):
-		s.cur = len(s.rows) - 1
 	case key.Matches(msg, k.Open):
 		if s.cur < len(s.rows) {
 			return s.open(s.rows[s.cur])

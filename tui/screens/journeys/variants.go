@@ -13,6 +13,7 @@ import (
 	"github.com/journeyworkbench/workbench/tui/app"
 	"github.com/journeyworkbench/workbench/tui/backend"
 	"github.com/journeyworkbench/workbench/tui/chart"
+	"github.com/journeyworkbench/workbench/tui/keys"
 )
 
 // TopVariants is how many variants the table lists.
@@ -31,18 +32,16 @@ type variantsView struct {
 	cur, off int
 	filter   app.ListFilter
 	w, h     int
-	k        struct{ up, down, pgup, pgdn, home, end, filter key.Binding }
+	k        struct {
+		keys.List
+		filter key.Binding
+	}
 }
 
 func newVariantsView(s *Screen) *variantsView {
 	v := &variantsView{s: s, filter: app.NewListFilter()}
 	v.stale = true
-	v.k.up = bind("up,k", "↑/k", "up")
-	v.k.down = bind("down,j", "↓/j", "down")
-	v.k.pgup = bind("pgup", "pgup", "page up")
-	v.k.pgdn = bind("pgdown", "pgdn", "page down")
-	v.k.home = bind("home,g", "g", "first")
-	v.k.end = bind("end,G", "G", "last")
+	v.k.List = keys.DefaultList()
 	v.k.filter = bind("/", "/", "filter variants")
 	return v
 }
@@ -121,25 +120,16 @@ func (v *variantsView) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return cmd
 	}
-	page := max(v.listRows(), 1)
+	if pos, ok := v.k.List.Move(msg, v.cur, len(v.rows), v.listRows()); ok {
+		v.cur = pos
+		return nil
+	}
 	switch {
 	case key.Matches(msg, v.k.filter):
 		return v.filter.Focus()
 	case msg.String() == "esc" && v.filter.Active():
 		v.filter.Clear()
 		v.refilter()
-	case key.Matches(msg, v.k.up):
-		v.cur--
-	case key.Matches(msg, v.k.down):
-		v.cur++
-	case key.Matches(msg, v.k.pgup):
-		v.cur -= page
-	case key.Matches(msg, v.k.pgdn):
-		v.cur += page
-	case key.Matches(msg, v.k.home):
-		v.cur = 0
-	case key.Matches(msg, v.k.end):
-		v.cur = len(v.rows) - 1
 	case msg.String() == "enter":
 		return v.who()
 	}
@@ -224,5 +214,5 @@ func (v *variantsView) keys() ([]key.Binding, [][]key.Binding) {
 	}
 	sel := bind("enter", "enter", "customers")
 	return []key.Binding{bind("up,down", "↑/↓", "move"), sel, v.k.filter},
-		[][]key.Binding{{v.k.up, v.k.down, v.k.pgup, v.k.pgdn, v.k.home, v.k.end}, {sel, v.k.filter}}
+		[][]key.Binding{v.k.List.Bindings(), {sel, v.k.filter}}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/journeyworkbench/workbench/tui/app"
 	"github.com/journeyworkbench/workbench/tui/backend"
 	"github.com/journeyworkbench/workbench/tui/chart"
+	"github.com/journeyworkbench/workbench/tui/keys"
 	"github.com/journeyworkbench/workbench/tui/screens/customers"
 )
 
@@ -38,7 +39,8 @@ type WhoList struct {
 }
 
 type whoKeys struct {
-	up, down, pgup, pgdn, home, end, open, filter, back key.Binding
+	keys.List
+	open, filter, back key.Binding
 }
 
 // NewWhoList returns a closed list whose queries run under kind and whose
@@ -48,12 +50,7 @@ func NewWhoList(c *app.Common, kind, profileKind string) *WhoList {
 		c: c, kind: kind, filter: app.NewListFilter(),
 		profile: customers.NewProfileView(c, profileKind),
 		keys: whoKeys{
-			up:     bind("up,k", "↑/k", "up"),
-			down:   bind("down,j", "↓/j", "down"),
-			pgup:   bind("pgup", "pgup", "page up"),
-			pgdn:   bind("pgdown", "pgdn", "page down"),
-			home:   bind("home,g", "g", "first"),
-			end:    bind("end,G", "G", "last"),
+			List:   keys.DefaultList(),
 			open:   bind("enter", "enter", "open profile"),
 			filter: bind("/", "/", "filter list"),
 			back:   bind("esc", "esc", "back"),
@@ -178,7 +175,10 @@ func (l *WhoList) Update(msg tea.Msg) (closed bool, cmd tea.Cmd) {
 
 func (l *WhoList) key(msg tea.KeyMsg) (bool, tea.Cmd) {
 	k := l.keys
-	page := max(l.listRows(), 1)
+	if pos, ok := k.List.Move(msg, l.cur, len(l.rows), l.listRows()); ok {
+		l.cur = pos
+		return false, nil
+	}
 	switch {
 	case key.Matches(msg, k.back):
 		if l.filter.Active() {
@@ -190,18 +190,6 @@ func (l *WhoList) key(msg tea.KeyMsg) (bool, tea.Cmd) {
 		return true, nil
 	case key.Matches(msg, k.filter):
 		return false, l.filter.Focus()
-	case key.Matches(msg, k.up):
-		l.cur--
-	case key.Matches(msg, k.down):
-		l.cur++
-	case key.Matches(msg, k.pgup):
-		l.cur -= page
-	case key.Matches(msg, k.pgdn):
-		l.cur += page
-	case key.Matches(msg, k.home):
-		l.cur = 0
-	case key.Matches(msg, k.end):
-		l.cur = len(l.rows) - 1
 	case key.Matches(msg, k.open):
 		if l.cur >= 0 && l.cur < len(l.rows) {
 			c := l.res.Customers[l.rows[l.cur]]
@@ -295,6 +283,6 @@ func (l *WhoList) KeyMap() help.KeyMap {
 	move := bind("up,down", "↑/↓", "move")
 	return keyMap{
 		short: []key.Binding{move, k.open, k.filter, k.back},
-		full:  [][]key.Binding{{k.up, k.down, k.pgup, k.pgdn, k.home, k.end}, {k.open, k.filter, k.back}},
+		full:  [][]key.Binding{k.List.Bindings(), {k.open, k.filter, k.back}},
 	}
 }

@@ -106,9 +106,9 @@ func (v *clusterView) key(msg tea.KeyMsg) tea.Cmd {
 		return v.s.who.Show(fmt.Sprintf("cluster %d of %d", c+1, cl.K), func(ctx context.Context, w *workspace.Workspace) (*workspace.WhoResult, error) {
 			return w.WhoCluster(ctx, cl, c, 500)
 		})
-	case key.Matches(msg, v.s.km.up):
+	case key.Matches(msg, v.s.km.Up):
 		v.cur--
-	case key.Matches(msg, v.s.km.down):
+	case key.Matches(msg, v.s.km.Down):
 		v.cur++
 	}
 	if v.res != nil {
@@ -213,5 +213,5 @@ func (v *clusterView) view() string {
 func (v *clusterView) keys() ([]key.Binding, [][]key.Binding) {
 	k := v.keysK
 	return []key.Binding{k.open, k.more, k.fewer, k.auto},
-		[][]key.Binding{{v.s.km.up, v.s.km.down, k.open}, {k.more, k.fewer, k.auto, v.s.km.refresh}}
+		[][]key.Binding{{v.s.km.Up, v.s.km.Down, k.open}, {k.more, k.fewer, k.auto, v.s.km.refresh}}
 }

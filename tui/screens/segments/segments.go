@@ -23,6 +23,7 @@ import (
 	"github.com/journeyworkbench/workbench/tui/app"
 	"github.com/journeyworkbench/workbench/tui/backend"
 	"github.com/journeyworkbench/workbench/tui/chart"
+	"github.com/journeyworkbench/workbench/tui/keys"
 	"github.com/journeyworkbench/workbench/tui/screens/journeys"
 )
 
@@ -103,7 +104,7 @@ type Screen struct {
 }
 
 type keyset struct {
-	up, down, pgup, pgdn, home, end       key.Binding
+	keys.List
 	apply, clear, add, edit, del, members key.Binding
 	mark, compare, clusters, filter       key.Binding
 	refresh, back                         key.Binding
@@ -115,9 +116,7 @@ func bind(keys, k, desc string) key.Binding {
 
 func defaultKeys() keyset {
 	return keyset{
-		up: bind("up,k", "↑/k", "up"), down: bind("down,j", "↓/j", "down"),
-		pgup: bind("pgup", "pgup", "page up"), pgdn: bind("pgdown", "pgdn", "page down"),
-		home: bind("home,g", "g", "first"), end: bind("end,G", "G", "last"),
+		List:     keys.DefaultList(),
 		apply:    bind("enter", "enter", "apply as the global segment filter"),
 		clear:    bind("x", "x", "clear the global segment filter"),
 		add:      bind("n", "n", "new segment"),
@@ -399,7 +398,10 @@ func (s *Screen) key(msg tea.KeyMsg) tea.Cmd {
 		return cmd
 	}
 	k := s.km
-	page := max(s.listRows(), 1)
+	if pos, ok := k.List.Move(msg, s.cur, len(s.rows), s.listRows()); ok {
+		s.cur = pos
+		return nil
+	}
 	switch {
 	case key.Matches(msg, k.filter):
 		return s.filter.Focus()
@@ -408,18 +410,6 @@ func (s *Screen) key(msg tea.KeyMsg) tea.Cmd {
 			s.filter.Clear()
 			s.refilter()
 		}
-	case key.Matches(msg, k.up):
-		s.cur--
-	case key.Matches(msg, k.down):
-		s.cur++
-	case key.Matches(msg, k.pgup):
-		s.cur -= page
-	case key.Matches(msg, k.pgdn):
-		s.cur += page
-	case key.Matches(msg, k.home):
-		s.cur = 0
-	case key.Matches(msg, k.end):
-		s.cur = len(s.rows) - 1
 	case key.Matches(msg, k.add):
 		return s.startEdit("", "")
 	case key.Matches(msg, k.edit):
@@ -772,7 +762,7 @@ func (s *Screen) KeyMap() help.KeyMap {
 	}
 	return keyMap{
 		short: []key.Binding{k.apply, k.add, k.del, k.members, k.mark, k.compare, k.clusters},
-		full: [][]key.Binding{{k.up, k.down, k.pgup, k.pgdn, k.home, k.end, k.filter},
+		full: [][]key.Binding{append(k.List.Bindings(), k.filter),
 			{k.apply, k.clear, k.add, k.edit, k.del, k.members, k.refresh},
 			{k.mark, k.compare, k.clusters}},
 	}
