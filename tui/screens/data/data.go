@@ -24,6 +24,7 @@ import (
 	"github.com/journeyworkbench/workbench/tui/chart"
 	"github.com/journeyworkbench/workbench/tui/chart/bars"
 	"github.com/journeyworkbench/workbench/tui/chart/sparkline"
+	"github.com/journeyworkbench/workbench/tui/keys"
 )
 
 // Backend kinds of the screen's queries.
@@ -50,15 +51,15 @@ const (
 
 // KeyMap is the Data screen's keys.
 type KeyMap struct {
-	Up, Down, PageUp, PageDown key.Binding
-	Rejects                    key.Binding
-	Load                       key.Binding
-	Filter                     key.Binding
-	Refresh                    key.Binding
-	Back                       key.Binding
-	Complete                   key.Binding
-	Confirm                    key.Binding
-	mode                       mode
+	keys.List
+	Rejects  key.Binding
+	Load     key.Binding
+	Filter   key.Binding
+	Refresh  key.Binding
+	Back     key.Binding
+	Complete key.Binding
+	Confirm  key.Binding
+	mode     mode
 }
 
 // ShortHelp implements help.KeyMap.
@@ -82,15 +83,12 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	case modeLoading:
 		return [][]key.Binding{{k.Back}}
 	}
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Rejects, k.Load, k.Filter, k.Refresh, k.Back}}
+	return [][]key.Binding{k.List.Bindings(), {k.Rejects, k.Load, k.Filter, k.Refresh, k.Back}}
 }
 
 func defaultKeys() KeyMap {
 	return KeyMap{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+		List:     keys.DefaultList(),
 		Rejects:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "rejects")),
 		Load:     key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "load files")),
 		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter list")),
@@ -349,7 +347,7 @@ func (s *Screen) key(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, k.Filter):
 			return s.rejF.Focus()
 		default:
-			s.rejCur = moveCursor(msg, k, s.rejCur, n, s.rejPage())
+			s.rejCur, _ = k.List.Move(msg, s.rejCur, n, s.rejPage())
 		}
 		return nil
 	}
@@ -383,27 +381,9 @@ func (s *Screen) key(msg tea.KeyMsg) tea.Cmd {
 			return s.openRejects(s.ov.Sources[vis[s.cur]])
 		}
 	default:
-		s.cur = moveCursor(msg, k, s.cur, len(vis), max(s.tableRows(), 1))
+		s.cur, _ = k.List.Move(msg, s.cur, len(vis), s.tableRows())
 	}
 	return nil
-}
-
-func moveCursor(msg tea.KeyMsg, k KeyMap, cur, n, page int) int {
-	switch {
-	case key.Matches(msg, k.Up):
-		cur--
-	case key.Matches(msg, k.Down):
-		cur++
-	case key.Matches(msg, k.PageUp):
-		cur -= page
-	case key.Matches(msg, k.PageDown):
-		cur += page
-	case msg.String() == "home" || msg.String() == "g":
-		cur = 0
-	case msg.String() == "end" || msg.String() == "G":
-		cur = n - 1
-	}
-	return chart.Clamp(cur, 0, max(n-1, 0))
 }
 
 func (s *Screen) openRejects(src store.SourceStats) tea.Cmd {
