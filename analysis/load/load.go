@@ -466,6 +466,9 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 	batchSeqs := make([]int64, 0, claimBatch)
 	fresh := make([]bool, claimBatch)
 	claim := func() error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if err := tx.ClaimEventKeys(batchKeys, fresh); err != nil {
 			return err
 		}

@@ -61,11 +61,11 @@ func (c *eventCounts) add(e *EventIn) {
 
 // saveEventCounts brings agg_daily to the data version this transaction
 // commits (the current one + 1, see Commit). When agg_daily describes the
-// current version and every row queued was inserted (no duplicates, so the
-// queued events are exactly the new ones), the transaction's counts are
-// added to it; otherwise it is rebuilt from the events, the file's
-// included (a scan, paid once after an erase or a re-stitch, or for a
-// file with duplicate rows). Call it after the last Flush, before Commit.
+// current version, the transaction's counts (of the events inserted:
+// duplicates are counted only once their key is found fresh, see
+// AddClaimedEvent) are added to it; otherwise it is rebuilt from the
+// events, the file's included (a scan, paid once after an erase or a
+// re-stitch). Call it after the last Flush, before Commit.
 //
 // A database opened with a migration list without the aggregate (tests of
 // older schemas) has no agg_daily: nothing is kept.
@@ -80,7 +80,7 @@ func (t *WriteTx) saveEventCounts() error {
 	if tables == 0 {
 		return nil
 	}
-	if agg == data && t.Duplicate == 0 {
+	if agg == data {
 		up := t.stmt(`INSERT INTO agg_daily(day, channel_id, type_id, events) VALUES (?, ?, ?, ?)
 			ON CONFLICT(day, channel_id, type_id) DO UPDATE SET events = events + excluded.events`)
 		for k, n := range t.counts {
