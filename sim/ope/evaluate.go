@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
+	"sync"
 )
 
 // Defaults of Options.
@@ -289,6 +291,28 @@ func EvaluateAll(log *Log, actionDists [][]float64, estimatedRewards []float64, 
 		}
 		cols, batch = nil, batch[:0]
 	}
+	// DM's per-round terms (a pass over the log per policy through the
+	// reward model) are computed for all policies first, concurrently;
+	// an error is reported where the policy's DM would have been.
+	dmTerms := make([][]float64, len(actionDists))
+	dmErrs := make([]error, len(actionDists))
+	if slices.ContainsFunc(ests, func(e Estimator) bool { return e.Kind == DM }) {
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, workers)
+		for p, ad := range actionDists {
+			m := dmModel(p)
+			if m == nil {
+				continue
+			}
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				dmTerms[p], dmErrs[p] = m.DMTerms(ad)
+			}()
+		}
+		wg.Wait()
+	}
 	for p, ad := range actionDists {
 		in := Inputs{Log: log, ActionDist: ad, EstimatedRewards: estimatedRewards}
 		if err := in.Validate(needModel); err != nil {
@@ -319,12 +343,11 @@ func EvaluateAll(log *Log, actionDists [][]float64, estimatedRewards []float64, 
 		rep := Report{Alpha: alpha, Bootstrap: nBoot, Seed: opts.Seed}
 		for k, e := range ests {
 			var t Terms
-			if m := dmModel(p); e.Kind == DM && m != nil {
-				u, err := m.DMTerms(ad)
-				if err != nil {
-					return nil, err
+			if e.Kind == DM && dmModel(p) != nil {
+				if dmErrs[p] != nil {
+					return nil, dmErrs[p]
 				}
-				t = Terms{U: u}
+				t = Terms{U: dmTerms[p]}
 			} else {
 				t = e.terms(in)
 			}
