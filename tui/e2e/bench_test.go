@@ -3,81 +3,16 @@ package e2e
 import (
 	"context"
 	"os"
-	"path/filepath"
-	"strconv"
-	"sync"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/journeyworkbench/workbench/analysis/ingest"
-	"github.com/journeyworkbench/workbench/analysis/load"
-	"github.com/journeyworkbench/workbench/analysis/store"
-	"github.com/journeyworkbench/workbench/sample"
 	"github.com/journeyworkbench/workbench/tui/app"
 	"github.com/journeyworkbench/workbench/tui/backend"
+	"github.com/journeyworkbench/workbench/tui/backend/backendtest"
 	"github.com/journeyworkbench/workbench/tui/screens/customers"
 	"github.com/journeyworkbench/workbench/tui/screens/data"
 	"github.com/journeyworkbench/workbench/tui/styles"
 )
-
-// The benchmarks run on a generated sample of benchCustomers persons
-// (WORKBENCH_BENCH_CUSTOMERS, default 20,000), built once per run, or on
-// the database named by WORKBENCH_BENCH_DB (e.g. a 1,000,000-customer one
-// built with `workbench sample` and `workbench load`).
-var (
-	benchOnce sync.Once
-	benchDB   string
-	benchErr  error
-)
-
-func benchStore(b *testing.B) *store.Store {
-	b.Helper()
-	benchOnce.Do(func() {
-		if p := os.Getenv("WORKBENCH_BENCH_DB"); p != "" {
-			benchDB = p
-			return
-		}
-		n := 20000
-		if v := os.Getenv("WORKBENCH_BENCH_CUSTOMERS"); v != "" {
-			n, benchErr = strconv.Atoi(v)
-			if benchErr != nil {
-				return
-			}
-		}
-		dir, err := os.MkdirTemp("", "workbench-bench-*")
-		if err != nil {
-			benchErr = err
-			return
-		}
-		sd := filepath.Join(dir, "sample")
-		ctx := context.Background()
-		if _, benchErr = sample.Generate(ctx, sd, sample.Options{Customers: n, Seed: 42}, nil); benchErr != nil {
-			return
-		}
-		benchDB = filepath.Join(dir, "bench.db")
-		st, err := store.Open(benchDB)
-		if err != nil {
-			benchErr = err
-			return
-		}
-		defer st.Close()
-		l := load.New(st)
-		for _, f := range sample.ExportFiles() {
-			if _, benchErr = l.Load(ctx, filepath.Join(sd, f), ingest.Options{}, nil); benchErr != nil {
-				return
-			}
-		}
-	})
-	if benchErr != nil {
-		b.Fatal(benchErr)
-	}
-	st, err := store.Open(benchDB)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	return st
-}
 
 func result(b *testing.B, cmd tea.Cmd) backend.ResultMsg {
 	b.Helper()
@@ -94,7 +29,7 @@ func result(b *testing.B, cmd tea.Cmd) backend.ResultMsg {
 // events by channel, type and day) plus its render at 120×40: the first
 // visit after a load made outside the workbench.
 func BenchmarkDataOverviewCold(b *testing.B) {
-	st := benchStore(b)
+	st := backendtest.BenchStore(b)
 	for b.Loop() {
 		os.Remove(st.Path() + "-counts.json")
 		c := app.NewCommon(styles.Plain(), backend.New(st))
@@ -108,7 +43,7 @@ func BenchmarkDataOverviewCold(b *testing.B) {
 // BenchmarkDataOverviewRestart is the first visit after a start when the
 // counts of the data version were saved by an earlier run.
 func BenchmarkDataOverviewRestart(b *testing.B) {
-	st := benchStore(b)
+	st := backendtest.BenchStore(b)
 	if _, _, err := backend.New(st).Counts(context.Background()); err != nil {
 		b.Fatal(err)
 	}
@@ -124,7 +59,7 @@ func BenchmarkDataOverviewRestart(b *testing.B) {
 // BenchmarkDataOverviewWarm is the same with the counts cached in memory
 // for the data version (every later visit or refresh).
 func BenchmarkDataOverviewWarm(b *testing.B) {
-	st := benchStore(b)
+	st := backendtest.BenchStore(b)
 	c := app.NewCommon(styles.Plain(), backend.New(st))
 	s := data.New(c)
 	s.SetSize(120, 36)
@@ -138,7 +73,7 @@ func BenchmarkDataOverviewWarm(b *testing.B) {
 // BenchmarkDataFilterChange measures applying a channel filter on the Data
 // screen: recomputing the mixes from the counts and rendering (UI thread).
 func BenchmarkDataFilterChange(b *testing.B) {
-	st := benchStore(b)
+	st := backendtest.BenchStore(b)
 	c := app.NewCommon(styles.Plain(), backend.New(st))
 	s := data.New(c)
 	s.SetSize(120, 36)
@@ -159,7 +94,7 @@ func BenchmarkDataFilterChange(b *testing.B) {
 // BenchmarkCustomersSearch measures a search by CRM id prefix (up to
 // SearchLimit customers with their key facts) plus the list's render.
 func BenchmarkCustomersSearch(b *testing.B) {
-	st := benchStore(b)
+	st := backendtest.BenchStore(b)
 	c := app.NewCommon(styles.Plain(), backend.New(st))
 	s := customers.New(c).(*customers.Screen)
 	s.SetSize(120, 36)
@@ -172,7 +107,7 @@ func BenchmarkCustomersSearch(b *testing.B) {
 // BenchmarkCustomersProfile measures reading one profile (identifiers,
 // links, traits, consents, up to TimelineLimit events) plus its render.
 func BenchmarkCustomersProfile(b *testing.B) {
-	st := benchStore(b)
+	st := backendtest.BenchStore(b)
 	bk := backend.New(st)
 	rows, err := bk.SearchCustomers(context.Background(), "C00001", 1)
 	if err != nil || len(rows) == 0 {
@@ -190,7 +125,7 @@ func BenchmarkCustomersProfile(b *testing.B) {
 // BenchmarkSwitchScreen measures the UI thread's work for tab: the root
 // model's Update and a full 120×40 View with both screens loaded.
 func BenchmarkSwitchScreen(b *testing.B) {
-	st := benchStore(b)
+	st := backendtest.BenchStore(b)
 	c := app.NewCommon(styles.Plain(), backend.New(st))
 	d := data.New(c)
 	m := app.New(c, app.Entry{Slot: 1, Screen: d}, app.Entry{Slot: 2, Screen: customers.New(c)})

@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/journeyworkbench/workbench/sample"
 	"github.com/journeyworkbench/workbench/sim/compare"
@@ -30,6 +29,7 @@ import (
 	_ "github.com/journeyworkbench/workbench/tui/screens/customers"
 	_ "github.com/journeyworkbench/workbench/tui/screens/data"
 	_ "github.com/journeyworkbench/workbench/tui/screens/journeys"
+	"github.com/journeyworkbench/workbench/tui/screens/journeys/screentest"
 	_ "github.com/journeyworkbench/workbench/tui/screens/segments"
 	"github.com/journeyworkbench/workbench/tui/screens/simulate"
 )
@@ -48,7 +48,7 @@ func screenImports(t *testing.T, path string) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(p, "/tui/screens/") {
+		if strings.Contains(p, "/tui/screens/") && !strings.HasSuffix(p, "test") { // not a test helper package
 			out = append(out, p)
 		}
 	}
@@ -74,33 +74,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	backendtest.Cleanup()
 	os.Exit(code)
-}
-
-func waitFor(t *testing.T, tm *teatest.TestModel, what ...string) {
-	t.Helper()
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		for _, w := range what {
-			if !bytes.Contains(b, []byte(w)) {
-				return false
-			}
-		}
-		return true
-	}, teatest.WithDuration(60*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
-}
-
-func keys(tm *teatest.TestModel, ks ...string) {
-	for _, k := range ks {
-		switch k {
-		case "tab":
-			tm.Send(tea.KeyMsg{Type: tea.KeyTab})
-		case "enter":
-			tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
-		case "esc":
-			tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
-		default:
-			tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
-		}
-	}
 }
 
 // verdictShown reports whether the results of a Simulate run with the
@@ -161,72 +134,72 @@ func TestWholeProgram(t *testing.T) {
 	m.WithStartup("Preparing the built-in sample (first run only)", b.PrepareSample(context.Background(), app.StartupKind, dir, sample.Options{Customers: 200, Seed: 42}))
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
 
-	waitFor(t, tm, "Sources 9 files", "crm_customers.csv", "daily events", "event types")
-	keys(tm, "enter")
-	waitFor(t, tm, "Rejects of crm_customers.csv")
-	keys(tm, "esc")
+	screentest.WaitFor(t, tm, "Sources 9 files", "crm_customers.csv", "daily events", "event types")
+	screentest.SendKeys(tm, "enter")
+	screentest.WaitFor(t, tm, "Rejects of crm_customers.csv")
+	screentest.SendKeys(tm, "esc")
 	// Every registered screen by its number key, the last first so that
 	// each key changes the active tab.
 	for i := len(entries) - 1; i >= 0; i-- {
 		slot := string(rune('0' + entries[i].Slot))
-		keys(tm, slot)
-		waitFor(t, tm, "["+slot+" "+titles[i]+"]")
+		screentest.SendKeys(tm, slot)
+		screentest.WaitFor(t, tm, "["+slot+" "+titles[i]+"]")
 	}
-	keys(tm, "2", "/")
+	screentest.SendKeys(tm, "2", "/")
 	for _, r := range "C0000001" {
-		keys(tm, string(r))
+		screentest.SendKeys(tm, string(r))
 	}
-	keys(tm, "enter")
-	waitFor(t, tm, "crm_id:C0000001", "last seen")
-	keys(tm, "enter")
-	waitFor(t, tm, "Why they are one customer", "Identifiers (")
-	keys(tm, "t")
-	waitFor(t, tm, "Timeline (")
-	keys(tm, "?")
-	waitFor(t, tm, "Customers screen", "Everywhere")
-	keys(tm, "?", "3")
-	waitFor(t, tm, "[3 Journeys]", "[p Paths]", "top 6 per step")
-	keys(tm, "e")
-	waitFor(t, tm, "Export journeys-paths", ".png")
-	keys(tm, "enter")
-	waitFor(t, tm, "wrote ", "journeys-paths-")
-	keys(tm, "v")
-	waitFor(t, tm, "distinct variants")
-	keys(tm, "u")
-	waitFor(t, tm, "labels (space adds)", "▸ [ ]")
-	keys(tm, " ", "j", " ")
-	waitFor(t, tm, "converted")
-	keys(tm, "t")
-	waitFor(t, tm, "P(row → column)")
-	keys(tm, "a")
-	waitFor(t, tm, "all models side by side")
-	keys(tm, "4")
-	waitFor(t, tm, "[4 Segments]", "saved segments")
-	keys(tm, "K")
-	waitFor(t, tm, "silhouette")
-	keys(tm, "esc")
+	screentest.SendKeys(tm, "enter")
+	screentest.WaitFor(t, tm, "crm_id:C0000001", "last seen")
+	screentest.SendKeys(tm, "enter")
+	screentest.WaitFor(t, tm, "Why they are one customer", "Identifiers (")
+	screentest.SendKeys(tm, "t")
+	screentest.WaitFor(t, tm, "Timeline (")
+	screentest.SendKeys(tm, "?")
+	screentest.WaitFor(t, tm, "Customers screen", "Everywhere")
+	screentest.SendKeys(tm, "?", "3")
+	screentest.WaitFor(t, tm, "[3 Journeys]", "[p Paths]", "top 6 per step")
+	screentest.SendKeys(tm, "e")
+	screentest.WaitFor(t, tm, "Export journeys-paths", ".png")
+	screentest.SendKeys(tm, "enter")
+	screentest.WaitFor(t, tm, "wrote ", "journeys-paths-")
+	screentest.SendKeys(tm, "v")
+	screentest.WaitFor(t, tm, "distinct variants")
+	screentest.SendKeys(tm, "u")
+	screentest.WaitFor(t, tm, "labels (space adds)", "▸ [ ]")
+	screentest.SendKeys(tm, " ", "j", " ")
+	screentest.WaitFor(t, tm, "converted")
+	screentest.SendKeys(tm, "t")
+	screentest.WaitFor(t, tm, "P(row → column)")
+	screentest.SendKeys(tm, "a")
+	screentest.WaitFor(t, tm, "all models side by side")
+	screentest.SendKeys(tm, "4")
+	screentest.WaitFor(t, tm, "[4 Segments]", "saved segments")
+	screentest.SendKeys(tm, "K")
+	screentest.WaitFor(t, tm, "silhouette")
+	screentest.SendKeys(tm, "esc")
 	idle(t, b)
-	keys(tm, "5")
-	waitFor(t, tm, "[5 Simulate]", "Policies (11 of 11 ticked)", "11 policies build with the")
+	screentest.SendKeys(tm, "5")
+	screentest.WaitFor(t, tm, "[5 Simulate]", "Policies (11 of 11 ticked)", "11 policies build with the")
 	// Only do nothing and always email (a untick every policy; space
 	// ticks the one under the cursor), over 30 days with no refits.
-	keys(tm, "a", " ", "j", " ")
-	waitFor(t, tm, "Policies (2 of 11 ticked)")
-	keys(tm, "h", "h", "h", "R", "R")
-	waitFor(t, tm, "method both · 30 days · customers as in the log · 0 refits")
-	keys(tm, "r")
+	screentest.SendKeys(tm, "a", " ", "j", " ")
+	screentest.WaitFor(t, tm, "Policies (2 of 11 ticked)")
+	screentest.SendKeys(tm, "h", "h", "h", "R", "R")
+	screentest.WaitFor(t, tm, "method both · 30 days · customers as in the log · 0 refits")
+	screentest.SendKeys(tm, "r")
 	teatest.WaitFor(t, tm.Output(), func(out []byte) bool { return verdictShown(out, "do nothing", "always email") },
 		teatest.WithDuration(60*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 	idle(t, b)
-	keys(tm, "esc")
-	waitFor(t, tm, "v shows the last results")
-	keys(tm, "1")
-	waitFor(t, tm, "[1 Data]")
-	keys(tm, "f")
-	waitFor(t, tm, "time range", "none ticked means every channel")
-	keys(tm, "l", "l", "enter") // last 30 days
-	waitFor(t, tm, "filters: 2026-05-31 → 2026-06-29")
-	keys(tm, "q")
+	screentest.SendKeys(tm, "esc")
+	screentest.WaitFor(t, tm, "v shows the last results")
+	screentest.SendKeys(tm, "1")
+	screentest.WaitFor(t, tm, "[1 Data]")
+	screentest.SendKeys(tm, "f")
+	screentest.WaitFor(t, tm, "time range", "none ticked means every channel")
+	screentest.SendKeys(tm, "l", "l", "enter") // last 30 days
+	screentest.WaitFor(t, tm, "filters: 2026-05-31 → 2026-06-29")
+	screentest.SendKeys(tm, "q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 	out, err := io.ReadAll(tm.FinalOutput(t))
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -42,29 +43,79 @@ func Fixture(tb testing.TB) (sampleDir, db string) {
 		if initErr != nil {
 			return
 		}
-		sd := filepath.Join(dir, "sample")
-		ctx := context.Background()
-		if _, initErr = sample.Generate(ctx, sd, sample.Options{Customers: Customers, Seed: 42}, nil); initErr != nil {
-			return
-		}
-		dbPath = filepath.Join(dir, "fixture.db")
-		var st *store.Store
-		st, initErr = store.Open(dbPath)
-		if initErr != nil {
-			return
-		}
-		defer st.Close()
-		l := load.New(st)
-		for _, f := range sample.ExportFiles() {
-			if _, initErr = l.Load(ctx, filepath.Join(sd, f), ingest.Options{}, nil); initErr != nil {
-				return
-			}
-		}
+		dbPath, initErr = Build(dir, "fixture.db", Customers)
 	})
 	if initErr != nil {
 		tb.Fatalf("building the fixture: %v", initErr)
 	}
 	return filepath.Join(dir, "sample"), dbPath
+}
+
+// Build generates a sample of customers persons (seed 42) into dir/sample
+// and loads every export into a new database dir/name, whose path it
+// returns.
+func Build(dir, name string, customers int) (string, error) {
+	sd := filepath.Join(dir, "sample")
+	ctx := context.Background()
+	if _, err := sample.Generate(ctx, sd, sample.Options{Customers: customers, Seed: 42}, nil); err != nil {
+		return "", err
+	}
+	db := filepath.Join(dir, name)
+	st, err := store.Open(db)
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	l := load.New(st)
+	for _, f := range sample.ExportFiles() {
+		if _, err := l.Load(ctx, filepath.Join(sd, f), ingest.Options{}, nil); err != nil {
+			return "", err
+		}
+	}
+	return db, nil
+}
+
+// The benchmarks run on a generated sample of WORKBENCH_BENCH_CUSTOMERS
+// persons (default 20,000), built once per run, or on the database named
+// by WORKBENCH_BENCH_DB.
+var (
+	benchOnce sync.Once
+	benchDB   string
+	benchErr  error
+)
+
+// BenchStore opens the benchmarks' database: WORKBENCH_BENCH_DB when set,
+// else a sample of WORKBENCH_BENCH_CUSTOMERS persons (default 20,000)
+// generated and loaded once per test binary.
+func BenchStore(b *testing.B) *store.Store {
+	b.Helper()
+	benchOnce.Do(func() {
+		if p := os.Getenv("WORKBENCH_BENCH_DB"); p != "" {
+			benchDB = p
+			return
+		}
+		n := 20000
+		if v := os.Getenv("WORKBENCH_BENCH_CUSTOMERS"); v != "" {
+			if n, benchErr = strconv.Atoi(v); benchErr != nil {
+				return
+			}
+		}
+		dir, err := os.MkdirTemp("", "workbench-bench-*")
+		if err != nil {
+			benchErr = err
+			return
+		}
+		benchDB, benchErr = Build(dir, "bench.db", n)
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	st, err := store.Open(benchDB)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st
 }
 
 // Cleanup removes the fixture; call it from TestMain after m.Run.

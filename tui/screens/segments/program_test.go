@@ -5,19 +5,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
-	"github.com/journeyworkbench/workbench/analysis/ingest"
-	"github.com/journeyworkbench/workbench/analysis/load"
-	"github.com/journeyworkbench/workbench/analysis/store"
-	"github.com/journeyworkbench/workbench/sample"
 	"github.com/journeyworkbench/workbench/tui/app"
 	"github.com/journeyworkbench/workbench/tui/backend"
 	"github.com/journeyworkbench/workbench/tui/backend/backendtest"
@@ -28,91 +20,8 @@ import (
 	// Every screen of the program, as cmd/workbench registers them.
 	_ "github.com/journeyworkbench/workbench/tui/screens/customers"
 	_ "github.com/journeyworkbench/workbench/tui/screens/data"
+	"github.com/journeyworkbench/workbench/tui/screens/journeys/screentest"
 )
-
-func waitFor(t *testing.T, tm *teatest.TestModel, what ...string) {
-	t.Helper()
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		for _, w := range what {
-			if !bytes.Contains(b, []byte(w)) {
-				return false
-			}
-		}
-		return true
-	}, teatest.WithDuration(60*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
-}
-
-func keys(tm *teatest.TestModel, ks ...string) {
-	for _, k := range ks {
-		switch k {
-		case "enter":
-			tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
-		case "esc":
-			tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
-		case " ":
-			tm.Send(tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}})
-		default:
-			tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
-		}
-	}
-}
-
-// The benchmarks run on a generated sample of WORKBENCH_BENCH_CUSTOMERS
-// persons (default 20,000), built once per run, or on the database named
-// by WORKBENCH_BENCH_DB.
-var (
-	benchOnce sync.Once
-	benchDB   string
-	benchErr  error
-)
-
-func benchStore(b *testing.B) *store.Store {
-	b.Helper()
-	benchOnce.Do(func() {
-		if p := os.Getenv("WORKBENCH_BENCH_DB"); p != "" {
-			benchDB = p
-			return
-		}
-		n := 20000
-		if v := os.Getenv("WORKBENCH_BENCH_CUSTOMERS"); v != "" {
-			if n, benchErr = strconv.Atoi(v); benchErr != nil {
-				return
-			}
-		}
-		dir, err := os.MkdirTemp("", "workbench-bench-*")
-		if err != nil {
-			benchErr = err
-			return
-		}
-		sd := filepath.Join(dir, "sample")
-		ctx := context.Background()
-		if _, benchErr = sample.Generate(ctx, sd, sample.Options{Customers: n, Seed: 42}, nil); benchErr != nil {
-			return
-		}
-		benchDB = filepath.Join(dir, "bench.db")
-		st, err := store.Open(benchDB)
-		if err != nil {
-			benchErr = err
-			return
-		}
-		defer st.Close()
-		l := load.New(st)
-		for _, f := range sample.ExportFiles() {
-			if _, benchErr = l.Load(ctx, filepath.Join(sd, f), ingest.Options{}, nil); benchErr != nil {
-				return
-			}
-		}
-	})
-	if benchErr != nil {
-		b.Fatal(benchErr)
-	}
-	st, err := store.Open(benchDB)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	return st
-}
 
 // TestJourneysAndSegmentsProgram runs the whole program on the loaded
 // fixture and walks the Journeys screen (every sub-view, a Sankey node's
@@ -124,50 +33,50 @@ func TestJourneysAndSegmentsProgram(t *testing.T) {
 	c := app.NewCommon(styles.Plain(), b)
 	m := app.New(c, app.Registered(c)...)
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
-	waitFor(t, tm, "[1 Data]")
-	keys(tm, "2")
-	waitFor(t, tm, "[2 Customers]")
-	keys(tm, "3")
-	waitFor(t, tm, "[3 Journeys]", "[p Paths]", "top 6 per step")
-	keys(tm, "enter")
-	waitFor(t, tm, "Customers behind", "at step 1", "enter opens the profile")
-	keys(tm, "enter")
-	waitFor(t, tm, "Identifiers (")
-	keys(tm, "esc", "esc", "v")
-	waitFor(t, tm, "distinct variants")
-	keys(tm, "u")
+	screentest.WaitFor(t, tm, "[1 Data]")
+	screentest.SendKeys(tm, "2")
+	screentest.WaitFor(t, tm, "[2 Customers]")
+	screentest.SendKeys(tm, "3")
+	screentest.WaitFor(t, tm, "[3 Journeys]", "[p Paths]", "top 6 per step")
+	screentest.SendKeys(tm, "enter")
+	screentest.WaitFor(t, tm, "Customers behind", "at step 1", "enter opens the profile")
+	screentest.SendKeys(tm, "enter")
+	screentest.WaitFor(t, tm, "Identifiers (")
+	screentest.SendKeys(tm, "esc", "esc", "v")
+	screentest.WaitFor(t, tm, "distinct variants")
+	screentest.SendKeys(tm, "u")
 	// The labels are read off the UI thread: wait for the list itself
 	// (its cursor row), not only its heading, before picking steps.
-	waitFor(t, tm, "labels (space adds)", "▸ [ ]")
-	keys(tm, " ", "j", " ")
-	waitFor(t, tm, "converted")
-	keys(tm, "t")
-	waitFor(t, tm, "P(row → column)")
-	keys(tm, "a")
-	waitFor(t, tm, "all models side by side")
-	keys(tm, "?")
-	waitFor(t, tm, "Journeys screen", "collapse repeats")
-	keys(tm, "?", "4")
-	waitFor(t, tm, "[4 Segments]", "saved segments")
-	keys(tm, "n")
-	waitFor(t, tm, "New segment")
+	screentest.WaitFor(t, tm, "labels (space adds)", "▸ [ ]")
+	screentest.SendKeys(tm, " ", "j", " ")
+	screentest.WaitFor(t, tm, "converted")
+	screentest.SendKeys(tm, "t")
+	screentest.WaitFor(t, tm, "P(row → column)")
+	screentest.SendKeys(tm, "a")
+	screentest.WaitFor(t, tm, "all models side by side")
+	screentest.SendKeys(tm, "?")
+	screentest.WaitFor(t, tm, "Journeys screen", "collapse repeats")
+	screentest.SendKeys(tm, "?", "4")
+	screentest.WaitFor(t, tm, "[4 Segments]", "saved segments")
+	screentest.SendKeys(tm, "n")
+	screentest.WaitFor(t, tm, "New segment")
 	for _, r := range "orders >= 2" {
-		keys(tm, string(r))
+		screentest.SendKeys(tm, string(r))
 	}
-	waitFor(t, tm, "✓ ")
-	keys(tm, "enter")
+	screentest.WaitFor(t, tm, "✓ ")
+	screentest.SendKeys(tm, "enter")
 	for _, r := range "buyers" {
-		keys(tm, string(r))
+		screentest.SendKeys(tm, string(r))
 	}
-	keys(tm, "enter")
-	waitFor(t, tm, "segment buyers saved")
-	keys(tm, "enter")
-	waitFor(t, tm, "segment buyers")
-	keys(tm, "K")
-	waitFor(t, tm, "silhouette")
-	keys(tm, "esc", "3")
-	waitFor(t, tm, "[3 Journeys]")
-	keys(tm, "q")
+	screentest.SendKeys(tm, "enter")
+	screentest.WaitFor(t, tm, "segment buyers saved")
+	screentest.SendKeys(tm, "enter")
+	screentest.WaitFor(t, tm, "segment buyers")
+	screentest.SendKeys(tm, "K")
+	screentest.WaitFor(t, tm, "silhouette")
+	screentest.SendKeys(tm, "esc", "3")
+	screentest.WaitFor(t, tm, "[3 Journeys]")
+	screentest.SendKeys(tm, "q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 	out, err := io.ReadAll(tm.FinalOutput(t))
 	if err != nil {
@@ -210,7 +119,7 @@ func runAll(cmd tea.Cmd) []backend.ResultMsg {
 // query on the shared workspace (the encoded journeys are cached, as in
 // the program), then the result is drawn at 120×40.
 func benchSubView(b *testing.B, key string, setup ...string) {
-	st := benchStore(b)
+	st := backendtest.BenchStore(b)
 	c := app.NewCommon(styles.Plain(), backend.New(st))
 	s := journeys.New(c).(*journeys.Screen)
 	s.SetSize(120, 40)
@@ -255,7 +164,7 @@ func BenchmarkJourneysAttribution(b *testing.B) { benchSubView(b, "a") }
 // BenchmarkJourneysRender measures drawing alone (every sub-view at
 // 120×40), the work done on the UI thread per frame.
 func BenchmarkJourneysRender(b *testing.B) {
-	st := benchStore(b)
+	st := backendtest.BenchStore(b)
 	c := app.NewCommon(styles.Plain(), backend.New(st))
 	s := journeys.New(c).(*journeys.Screen)
 	s.SetSize(120, 40)
@@ -281,7 +190,7 @@ func BenchmarkJourneysRender(b *testing.B) {
 // BenchmarkSegmentsCheck measures the editor's live validation: compiling
 // and counting an expression over every customer's features.
 func BenchmarkSegmentsCheck(b *testing.B) {
-	st := benchStore(b)
+	st := backendtest.BenchStore(b)
 	bk := backend.New(st)
 	w := bk.Workspace()
 	ctx := context.Background()
@@ -299,7 +208,7 @@ func BenchmarkSegmentsCheck(b *testing.B) {
 
 // BenchmarkSegmentsClusters measures k-means with k chosen by silhouette.
 func BenchmarkSegmentsClusters(b *testing.B) {
-	st := benchStore(b)
+	st := backendtest.BenchStore(b)
 	c := app.NewCommon(styles.Plain(), backend.New(st))
 	s := segments.New(c).(*segments.Screen)
 	s.SetSize(120, 40)

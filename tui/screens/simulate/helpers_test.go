@@ -1,16 +1,12 @@
 package simulate_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 
-	"github.com/journeyworkbench/workbench/analysis/ingest"
-	"github.com/journeyworkbench/workbench/analysis/load"
 	"github.com/journeyworkbench/workbench/analysis/store"
-	"github.com/journeyworkbench/workbench/sample"
 	"github.com/journeyworkbench/workbench/tui/app"
 	"github.com/journeyworkbench/workbench/tui/backend"
 	"github.com/journeyworkbench/workbench/tui/backend/backendtest"
@@ -46,24 +42,7 @@ func fixture(tb testing.TB) string {
 		if fixDir, fixErr = os.MkdirTemp("", "workbench-simulate-*"); fixErr != nil {
 			return
 		}
-		sd := filepath.Join(fixDir, "sample")
-		ctx := context.Background()
-		if _, fixErr = sample.Generate(ctx, sd, sample.Options{Customers: fixtureCustomers, Seed: 42}, nil); fixErr != nil {
-			return
-		}
-		fixDB = filepath.Join(fixDir, "fixture.db")
-		st, err := store.Open(fixDB)
-		if err != nil {
-			fixErr = err
-			return
-		}
-		defer st.Close()
-		l := load.New(st)
-		for _, f := range sample.ExportFiles() {
-			if _, fixErr = l.Load(ctx, filepath.Join(sd, f), ingest.Options{}, nil); fixErr != nil {
-				return
-			}
-		}
+		fixDB, fixErr = backendtest.Build(fixDir, "fixture.db", fixtureCustomers)
 	})
 	if fixErr != nil {
 		tb.Fatalf("building the fixture: %v", fixErr)

@@ -1,7 +1,6 @@
 package simulate_test
 
 import (
-	"bytes"
 	"io"
 	"os"
 	"path/filepath"
@@ -9,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/journeyworkbench/workbench/tui/app"
 	"github.com/journeyworkbench/workbench/tui/styles"
@@ -17,19 +15,8 @@ import (
 	// The screens before it in the program, as cmd/workbench registers them.
 	_ "github.com/journeyworkbench/workbench/tui/screens/customers"
 	_ "github.com/journeyworkbench/workbench/tui/screens/data"
+	"github.com/journeyworkbench/workbench/tui/screens/journeys/screentest"
 )
-
-func waitFor(t *testing.T, tm *teatest.TestModel, what ...string) {
-	t.Helper()
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		for _, w := range what {
-			if !bytes.Contains(b, []byte(w)) {
-				return false
-			}
-		}
-		return true
-	}, teatest.WithDuration(60*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
-}
 
 // idle waits until the backend runs no query.
 func idle(t *testing.T, b interface{ Running() int }) {
@@ -40,19 +27,6 @@ func idle(t *testing.T, b interface{ Running() int }) {
 			t.Fatal("queries still running after 60 s")
 		}
 		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func keys(tm *teatest.TestModel, ks ...string) {
-	for _, k := range ks {
-		switch k {
-		case "esc":
-			tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
-		case "enter":
-			tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
-		default:
-			tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
-		}
 	}
 }
 
@@ -77,19 +51,19 @@ func TestWholeProgram(t *testing.T) {
 	m := app.New(c, app.Registered(c)...)
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
 
-	waitFor(t, tm, "[1 Data]")
-	keys(tm, "5")
-	waitFor(t, tm, "[5 Simulate]", "Policy file built-in example", "11 policies build with the", "[x] linucb")
+	screentest.WaitFor(t, tm, "[1 Data]")
+	screentest.SendKeys(tm, "5")
+	screentest.WaitFor(t, tm, "[5 Simulate]", "Policy file built-in example", "11 policies build with the", "[x] linucb")
 	// A short run: 30 days, no refits.
-	keys(tm, "h", "h", "h", "R", "R")
-	waitFor(t, tm, "method both · 30 days · customers as in the log · 0 refits")
-	keys(tm, "r")
-	waitFor(t, tm, "Results · 11 policies", "95% interval", "uplift vs nothing")
+	screentest.SendKeys(tm, "h", "h", "h", "R", "R")
+	screentest.WaitFor(t, tm, "method both · 30 days · customers as in the log · 0 refits")
+	screentest.SendKeys(tm, "r")
+	screentest.WaitFor(t, tm, "Results · 11 policies", "95% interval", "uplift vs nothing")
 	idle(t, b)
-	keys(tm, "e")
-	waitFor(t, tm, "Export simulate-results")
-	keys(tm, "enter")
-	waitFor(t, tm, "wrote ")
+	screentest.SendKeys(tm, "e")
+	screentest.WaitFor(t, tm, "Export simulate-results")
+	screentest.SendKeys(tm, "enter")
+	screentest.WaitFor(t, tm, "wrote ")
 	idle(t, b)
 	for _, pat := range []string{"simulate-results-*[0-9].png", "simulate-results-*-learning.png", "simulate-results-*[0-9].csv", "simulate-results-*[0-9].json", "simulate-results-*-learning.csv", "simulate-results-*-learning.json"} {
 		if m, _ := filepath.Glob(filepath.Join(c.ExportDir, pat)); len(m) != 1 {
@@ -98,11 +72,11 @@ func TestWholeProgram(t *testing.T) {
 	}
 	// esc goes back to the setup once no query runs (while one runs, the
 	// root model gives esc to cancelling it).
-	keys(tm, "esc")
-	waitFor(t, tm, "Policies (11 of 11 ticked)")
-	keys(tm, "E")
-	waitFor(t, tm, "late addition", "12 policies build with the")
-	keys(tm, "q")
+	screentest.SendKeys(tm, "esc")
+	screentest.WaitFor(t, tm, "Policies (11 of 11 ticked)")
+	screentest.SendKeys(tm, "E")
+	screentest.WaitFor(t, tm, "late addition", "12 policies build with the")
+	screentest.SendKeys(tm, "q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 	out, err := io.ReadAll(tm.FinalOutput(t))
 	if err != nil {

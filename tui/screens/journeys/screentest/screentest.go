@@ -6,6 +6,7 @@
 package screentest
 
 import (
+	"bytes"
 	"reflect"
 	"regexp"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/journeyworkbench/workbench/tui/app"
 	"github.com/journeyworkbench/workbench/tui/backend"
 )
@@ -231,4 +233,26 @@ func Strip(view string) string {
 	s := ansi.Strip(view)
 	s = trailing.ReplaceAllString(s+"\n", "\n")
 	return strings.TrimRight(s, "\n") + "\n"
+}
+
+// WaitFor waits up to 60 s until a whole-program test's output holds every
+// one of what.
+func WaitFor(t testing.TB, tm *teatest.TestModel, what ...string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		for _, w := range what {
+			if !bytes.Contains(b, []byte(w)) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(60*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+// SendKeys sends a whole-program test each key in turn, named as KeyMsg
+// names them.
+func SendKeys(tm *teatest.TestModel, ks ...string) {
+	for _, k := range ks {
+		tm.Send(KeyMsg(k))
+	}
 }
