@@ -1,8 +1,8 @@
 package keys
 
 import (
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 )
 
 // List is the cursor movement of a vertical list or a scrolled text: one
