@@ -184,7 +184,9 @@ func (s *Scope) labelSet(what string, names []string) ([]bool, error) {
 // worker; each fork receives a disjoint part of the customers through
 // Customer, and is finally merged into the original with Merge, in worker
 // order. An accumulator's results must not depend on how customers are
-// split among forks.
+// split among forks. It reads the attributes of a journey's events (channel,
+// type, revenue, …) through the Customer's methods, which decode them from
+// the block being scanned.
 type Accumulator interface {
 	Begin(s *Scope) error
 	Fork() Accumulator
