@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -199,6 +200,25 @@ func (l *Log) addRecord(rec *ingest.Record, path string, lineOff int64) error {
 // has the same, from the file's header) are concatenated.
 func join(parts []*Log) *Log {
 	l := parts[0]
+	// Room for every part's decisions, so the appends below do not
+	// reallocate.
+	total := 0
+	for _, p := range parts {
+		total += p.N()
+	}
+	more := total - l.N()
+	l.ID = slices.Grow(l.ID, more)
+	l.Customer = slices.Grow(l.Customer, more)
+	l.cust = slices.Grow(l.cust, more)
+	l.Time = slices.Grow(l.Time, more)
+	l.Action = slices.Grow(l.Action, more)
+	l.Propensity = slices.Grow(l.Propensity, more)
+	l.Reward = slices.Grow(l.Reward, more)
+	l.Converted = slices.Grow(l.Converted, more)
+	for _, c := range l.cols {
+		c.kind = slices.Grow(c.kind, more)
+		c.num = slices.Grow(c.num, more)
+	}
 	for k, p := range parts[1:] {
 		earlier := parts[:k+1]
 		l.Rejected += p.Rejected

@@ -96,8 +96,9 @@ func FitEncoding(rows []map[string]string, opts EncodeOptions) (*Encoding, error
 
 // FitEncodingColumns is FitEncoding on m rows held column-wise: names are
 // the columns (every row has each, "" meaning empty) and column(name)
-// returns the text of that column in row r. It gives the encoding
-// FitEncoding gives on the rows as maps, without building them.
+// returns the text of that column in row r (called from several
+// goroutines at once). It gives the encoding FitEncoding gives on the rows
+// as maps, without building them.
 func FitEncodingColumns(m int, names []string, column func(name string) func(r int) string, opts EncodeOptions) (*Encoding, error) {
 	if m == 0 {
 		return nil, fmt.Errorf("ope: no rows to encode; the decision log has no decisions")
@@ -108,9 +109,25 @@ func FitEncodingColumns(m int, names []string, column func(name string) func(r i
 	keys := append([]string(nil), names...)
 	sort.Strings(keys)
 	keys = slices.Compact(keys)
+	// The columns are fitted concurrently, each into an encoding of its
+	// own, and joined in name order.
+	part := make([]Encoding, len(keys))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for j, k := range keys {
+		get := column(k)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			part[j].fitColumn(k, m, get, opts)
+		}()
+	}
+	wg.Wait()
 	e := &Encoding{}
-	for _, k := range keys {
-		e.fitColumn(k, m, column(k), opts)
+	for _, p := range part {
+		e.cols = append(e.cols, p.cols...)
+		e.names = append(e.names, p.names...)
 	}
 	return e, nil
 }
