@@ -183,6 +183,21 @@ func (m *RewardModel) ridgeResiduals(used [][]int) error {
 				return
 			}
 		}
+		// Each inverse as a full p×p row-major array (the upper triangle
+		// mirrored), so the quadratic form below reads A[c][e] directly.
+		full := make([][]float64, len(inv))
+		for k, ai := range inv {
+			if ai == nil {
+				continue
+			}
+			raw := ai.RawSymmetric()
+			full[k] = make([]float64, p*p)
+			for c := 0; c < p; c++ {
+				for e := 0; e < p; e++ {
+					full[k][c*p+e] = raw.Data[min(c, e)*raw.Stride+max(c, e)]
+				}
+			}
+		}
 		for _, u := range used {
 			m.maxUsed = max(m.maxUsed, len(u))
 		}
@@ -201,18 +216,16 @@ func (m *RewardModel) ridgeResiduals(used [][]int) error {
 				}
 				md := m.modelOf(a)
 				for k, f := range used[m.fold[j]] {
-					beta, ai := m.betas[f*K+a], inv[f*models+md]
-					if beta == nil || ai == nil {
+					beta, A := m.betas[f*K+a], full[f*models+md]
+					if beta == nil || A == nil {
 						continue
 					}
 					pred, h := 0.0, 0.0
-					raw := ai.RawSymmetric()
 					for _, c := range nz {
 						pred += beta[c] * zj[c]
+						row, zc := A[c*p:(c+1)*p], zj[c]
 						for _, e := range nz {
-							// upper triangle of the symmetric inverse
-							r, col := min(c, e), max(c, e)
-							h += zj[c] * zj[e] * raw.Data[r*raw.Stride+col]
+							h += zc * zj[e] * row[e]
 						}
 					}
 					res := m.rewards[j] - pred
