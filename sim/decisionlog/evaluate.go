@@ -160,6 +160,12 @@ const maxFitRows = 200_000
 // (plus the first decision with a text value in each column that also has
 // numbers), so a category seen only elsewhere encodes as all zeros.
 func (l *Log) Encode(bins int) (*mat.Dense, []string, error) {
+	return l.EncodeWith(ope.EncodeOptions{NumericBins: bins})
+}
+
+// EncodeWith is Encode with the encoding options given in full (for
+// instance KeepNumbers, which Evaluate sets for the ridge reward models).
+func (l *Log) EncodeWith(opts ope.EncodeOptions) (*mat.Dense, []string, error) {
 	n := l.N()
 	// The decisions the encoding is fitted on, read column-wise (the
 	// encoding FitEncoding gives on them as maps of every column's Text).
@@ -190,7 +196,7 @@ func (l *Log) Encode(bins int) (*mat.Dense, []string, error) {
 	enc, err := ope.FitEncodingColumns(len(fit), l.Features(), func(name string) func(r int) string {
 		j := l.index[name]
 		return func(r int) string { return l.Text(fit[r], j) }
-	}, ope.EncodeOptions{NumericBins: bins})
+	}, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -231,8 +237,18 @@ type Options struct {
 	RewardModel ope.RewardModelOptions
 	// Bins is the number of quantile bins numeric context features are
 	// cut into for the reward model (ope.EncodeOptions.NumericBins);
-	// negative keeps them as numbers, zero means DefaultBins.
+	// negative keeps them as numbers, zero means DefaultBins. For the
+	// ridge models each binned feature's number is kept beside its bins
+	// (ope.EncodeOptions.KeepNumbers: a step per bin plus a slope) unless
+	// StepsOnly is set; the Tabular model always gets the bins alone.
 	Bins int
+	// StepsOnly encodes binned numbers by their bins alone for the ridge
+	// models too. On two generated samples of 225,000 decisions the
+	// steps-only ridge put DM below DR (and the truth) by 0.08–0.20 per
+	// decision for the targeted decision table and 0.12–0.34 for the
+	// arbitration (the truth grows with the cart value within its top
+	// bin); with bins plus slope DM is within 0.03 of DR for both.
+	StepsOnly bool
 	// PolicyFolds is the number of folds of customers policies are
 	// cross-fitted over (see CrossFitDists); zero means
 	// DefaultPolicyFolds, 1 means in-sample.
@@ -325,7 +341,8 @@ func Evaluate(l *Log, build BuildFunc, opts Options) ([]Result, Timing, error) {
 		if bins < 0 {
 			bins = 0
 		}
-		if X, _, modelErr = l.Encode(bins); modelErr != nil {
+		keep := bins > 0 && !opts.StepsOnly && opts.RewardModel.Kind != ope.Tabular
+		if X, _, modelErr = l.EncodeWith(ope.EncodeOptions{NumericBins: bins, KeepNumbers: keep}); modelErr != nil {
 			return
 		}
 		if model, modelErr = ope.FitRewardModelDetail(X, log.Actions, log.Rewards, log.K, opts.RewardModel); modelErr != nil {

@@ -19,6 +19,15 @@ type EncodeOptions struct {
 	// Tabular reward model sees a few cells instead of one per distinct
 	// number. Zero keeps numbers as numbers.
 	NumericBins int
+	// KeepNumbers, with NumericBins > 0, also keeps each numeric column's
+	// value (missing values filled with the column mean) as a feature
+	// named after the column, placed after its bins: a ridge model then
+	// fits a step per bin plus one slope, q̂ = … + Σ_b β_b 1{x ∈ bin b} +
+	// γ x, and can follow a reward that grows with the number within a
+	// bin (the sample's cart_abandon reward is proportional to the cart
+	// value). Leave it off for the Tabular model, whose cells are the
+	// distinct encoded rows.
+	KeepNumbers bool
 }
 
 // column is the encoding of one input column.
@@ -32,6 +41,7 @@ type column struct {
 	hasMissing bool
 	binned     bool
 	edges      []float64
+	keep       bool // binned, and the value is kept after the bins
 	// categorical columns: the categories in output order.
 	levels []string
 	index  map[string]int
@@ -66,7 +76,8 @@ func Encode(rows []map[string]string) (*mat.Dense, []string, error) {
 // finite number (strconv.ParseFloat): it becomes one feature (missing
 // values are replaced by the column mean, and a "<name>=(missing)" 0/1
 // feature is added when any value is missing), or one-hot bins when
-// opts.NumericBins > 0. Any other column is categorical and becomes one 0/1
+// opts.NumericBins > 0 (followed by the number itself with
+// opts.KeepNumbers). Any other column is categorical and becomes one 0/1
 // feature "<name>=<value>" per distinct value (sorted), an empty value
 // being the category "(missing)".
 func FitEncoding(rows []map[string]string, opts EncodeOptions) (*Encoding, error) {
@@ -161,6 +172,10 @@ func (e *Encoding) fitColumn(k string, m int, get func(r int) string, opts Encod
 			for b := 0; b <= len(c.edges); b++ {
 				e.names = append(e.names, binName(k, c.edges, b))
 			}
+			if opts.KeepNumbers {
+				c.keep = true
+				e.names = append(e.names, k)
+			}
 		} else {
 			e.names = append(e.names, k)
 		}
@@ -248,6 +263,10 @@ func (e *Encoding) Transform(rows []map[string]string) (*mat.Dense, error) {
 				if c.binned {
 					out[j+sort.Search(len(c.edges), func(b int) bool { return c.edges[b] > v })] = 1
 					j += len(c.edges) + 1
+					if c.keep {
+						out[j] = v
+						j++
+					}
 				} else {
 					out[j] = v
 					j++
@@ -299,6 +318,9 @@ func (e *Encoding) TransformColumns(n int, column func(name string) ColumnFunc) 
 		switch {
 		case c.numeric && c.binned:
 			j += len(c.edges) + 1
+			if c.keep {
+				j++
+			}
 		case c.numeric:
 			j++
 		default:
@@ -339,6 +361,9 @@ func (e *Encoding) transformColumn(ci, n int, get ColumnFunc, raw []float64, str
 		width := 1
 		if c.binned {
 			width = len(c.edges) + 1
+			if c.keep {
+				width++
+			}
 		}
 		for i := 0; i < n; i++ {
 			s, v, isNum := get(i)
@@ -358,6 +383,9 @@ func (e *Encoding) transformColumn(ci, n int, get ColumnFunc, raw []float64, str
 			out := raw[i*stride+j:]
 			if c.binned {
 				out[sort.Search(len(c.edges), func(b int) bool { return c.edges[b] > v })] = 1
+				if c.keep {
+					out[width-1] = v
+				}
 			} else {
 				out[0] = v
 			}

@@ -210,3 +210,50 @@ func TestEncodeBinned(t *testing.T) {
 		t.Error("a word in a numeric column was accepted")
 	}
 }
+
+// TestEncodeKeepNumbers: with KeepNumbers the number follows its one-hot
+// bins (missing values get the mean of the present ones, 4.5 here, and the
+// missing indicator), and TransformColumns gives exactly what Transform
+// gives.
+func TestEncodeKeepNumbers(t *testing.T) {
+	var rows []map[string]string
+	for _, v := range []string{"1", "2", "3", "4", "5", "6", "7", "8", ""} {
+		rows = append(rows, map[string]string{"x": v})
+	}
+	e, err := FitEncoding(rows, EncodeOptions{NumericBins: 4, KeepNumbers: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantNames := []string{"x<3", "x∈[3,5)", "x∈[5,7)", "x>=7", "x", "x=(missing)"}
+	if got := e.Names(); strings.Join(got, "|") != strings.Join(wantNames, "|") {
+		t.Fatalf("names = %q, want %q", got, wantNames)
+	}
+	in := []string{"2", "5", "99", ""}
+	want := [][]float64{
+		{1, 0, 0, 0, 2, 0},
+		{0, 0, 1, 0, 5, 0},
+		{0, 0, 0, 1, 99, 0},
+		{0, 1, 0, 0, 4.5, 1},
+	}
+	var trows []map[string]string
+	for _, v := range in {
+		trows = append(trows, map[string]string{"x": v})
+	}
+	X, err := e.Transform(trows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	Y, err := e.TransformColumns(len(in), func(string) ColumnFunc {
+		return func(i int) (string, float64, bool) { return in[i], 0, false }
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range want {
+		for j, v := range w {
+			if X.At(i, j) != v || Y.At(i, j) != v {
+				t.Errorf("row %q feature %s: Transform %v, TransformColumns %v, want %v", in[i], wantNames[j], X.At(i, j), Y.At(i, j), v)
+			}
+		}
+	}
+}
