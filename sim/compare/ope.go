@@ -65,7 +65,10 @@ func EvaluateOPE(l *decisionlog.Log, build decisionlog.BuildFunc, opt OPEOptions
 		if bins == 0 {
 			bins = decisionlog.DefaultBins
 		}
-		X, _, err := l.Encode(bins)
+		// The ridge models see each binned number beside its bins, as
+		// decisionlog.Evaluate's reward model does.
+		keep := bins > 0 && opt.RewardModel.Kind != ope.Tabular
+		X, _, err := l.EncodeWith(ope.EncodeOptions{NumericBins: bins, KeepNumbers: keep})
 		if err != nil {
 			return nil, err
 		}

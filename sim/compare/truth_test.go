@@ -88,13 +88,19 @@ func (w *world) trueValues(t testing.TB, copies int) *montecarlo.Result {
 }
 
 // Ground-truth test parameters: a sample of truthCustomers persons per
-// seed; the true value from truthCopies × the population simulated in the
+// seed (5,000, the default sample, about 11,300 decisions: rewards are
+// heavy-tailed — order values, kurtosis 78–606 — and at 1,500 persons
+// most worlds lack the rare large rewards, so the estimate and its
+// standard error are low together and the intervals under-cover; at 5,000
+// every policy's intervals cover in 17–20 of the 20 worlds under both
+// methods and the simulation declares a winner, always the truly best, in
+// 4 of them); the true value from truthCopies × the population simulated in the
 // ground-truth environment; the estimate from simCopies × the population
 // in the fitted environment with refits replicate environments of one
 // population each.
 const (
 	truthSeeds     = 20
-	truthCustomers = 1500
+	truthCustomers = 5000
 	truthCopies    = 12
 	simCopies      = 2
 	refits         = 10
