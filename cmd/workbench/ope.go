@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -97,6 +99,7 @@ func runOPE(c *command, args []string, stdout, stderr io.Writer) error {
 	boot := fs.Int("bootstrap", ope.DefaultBootstrap, "bootstrap resamples for the intervals (0: no intervals)")
 	seed := fs.Uint64("seed", 1, "seed of the bootstrap, folds and policies")
 	timing := fs.Bool("timing", false, "print the time spent in each stage to stderr")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the evaluation to FILE (for go tool pprof)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -134,6 +137,17 @@ func runOPE(c *command, args []string, stdout, stderr io.Writer) error {
 	actions, err := policy.ReadActions(*policies)
 	if err != nil {
 		return err
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %v", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %v", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 
 	t0 := time.Now()

@@ -180,11 +180,12 @@ func (l *Log) EncodeWith(opts ope.EncodeOptions) (*mat.Dense, []string, error) {
 		for j := range fit {
 			fit[j] = j * n / maxFitRows
 		}
-		for _, c := range l.cols {
+		for j := range l.cols {
 			hasNum, firstStr := false, -1
-			for t, k := range c.kind {
+			for i := 0; i < n; i++ {
+				k, _ := l.cellD(i, j)
 				hasNum = hasNum || k == kNum || k == kBool
-				if i := l.decision(t); k == kStr && (firstStr < 0 || i < firstStr) {
+				if k == kStr && firstStr < 0 {
 					firstStr = i
 				}
 			}
@@ -195,7 +196,7 @@ func (l *Log) EncodeWith(opts ope.EncodeOptions) (*mat.Dense, []string, error) {
 	}
 	enc, err := ope.FitEncodingColumns(len(fit), l.Features(), func(name string) func(r int) string {
 		j := l.index[name]
-		return func(r int) string { return l.Text(fit[r], j) }
+		return func(r int) string { return l.textD(fit[r], j) }
 	}, opts)
 	if err != nil {
 		return nil, nil, err
@@ -207,16 +208,14 @@ func (l *Log) EncodeWith(opts ope.EncodeOptions) (*mat.Dense, []string, error) {
 		if !ok {
 			return nil
 		}
-		c := l.cols[j]
 		return func(i int) (string, float64, bool) {
-			t := l.row(i)
-			switch c.kind[t] {
+			switch k, x := l.cellD(i, j); k {
 			case kNum:
-				return "", c.num[t], true
+				return "", x, true
 			case kMissing:
 				return "", 0, false
 			}
-			return l.text(t, j), 0, false
+			return l.textD(i, j), 0, false
 		}
 	})
 	if err != nil {

@@ -49,10 +49,17 @@ const (
 
 // column is one feature held column-wise: a kind per decision and a
 // number (the value, 0/1 for a bool, or the dictionary index of a string).
+//
+// After Finish kind and num are in time order, and dkind and dnum hold the
+// same cells in decision order (the arrays the decisions were added
+// into), so a pass in decision order (the reward model's encoding) reads
+// memory sequentially too.
 type column struct {
-	name string
-	kind []uint8
-	num  []float64
+	name  string
+	kind  []uint8
+	num   []float64
+	dkind []uint8
+	dnum  []float64
 }
 
 // Log is a decision log held column-wise in memory (about 100 bytes per
@@ -321,6 +328,7 @@ func (l *Log) Finish() error {
 			for t, i := range l.order {
 				kind[t], num[t] = c.kind[i], c.num[i]
 			}
+			c.dkind, c.dnum = c.kind[:n:n], c.num[:n:n]
 			c.kind, c.num = kind, num
 		}()
 	}
@@ -440,6 +448,30 @@ func (l *Log) text(t, j int) string {
 		return strconv.FormatBool(c.num[i] == 1)
 	case kStr:
 		return l.dict[int(c.num[i])]
+	}
+	return ""
+}
+
+// cellD returns the kind and number of feature j of decision i, read
+// from the decision-ordered copy once the log is finished.
+func (l *Log) cellD(i, j int) (uint8, float64) {
+	c := l.cols[j]
+	if l.finished {
+		return c.dkind[i], c.dnum[i]
+	}
+	return c.kind[i], c.num[i]
+}
+
+// textD is Text(i, j) read through cellD.
+func (l *Log) textD(i, j int) string {
+	k, x := l.cellD(i, j)
+	switch k {
+	case kNum:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case kBool:
+		return strconv.FormatBool(x == 1)
+	case kStr:
+		return l.dict[int(x)]
 	}
 	return ""
 }
