@@ -191,21 +191,24 @@ func benchFunnel(b *testing.B) *Funnel {
 }
 
 // runCombined scans once with transitions, the top 20 variants and one
-// funnel.
-func runCombined(b *testing.B, d *Dataset, q Query) {
+// funnel, and returns the variants.
+func runCombined(b *testing.B, d *Dataset, q Query) VariantsResult {
 	tr, va, fu := NewTransitions(), NewVariants(20), benchFunnel(b)
 	if err := Scan(context.Background(), d, q, tr, va, fu); err != nil {
 		b.Fatal(err)
 	}
 	_ = tr.Result()
-	_ = va.Result()
+	vr := va.Result()
 	_ = fu.Result()
+	return vr
 }
 
 // BenchmarkScanCombined: transitions + top variants + one funnel over all
 // events in one scan, whole histories. dataset-MB is what the Dataset
 // holds in memory (for a file-backed one, the customer ids and block
-// index); scan-peak-MB the sampled live heap above it during the scans.
+// index); scan-peak-MB the sampled live heap above it during the scans;
+// variants the distinct variants counted (exact is 1 when the count is
+// exact, see Variants).
 func BenchmarkScanCombined(b *testing.B) {
 	d := benchDataset(b)
 	runtime.GC()
@@ -213,10 +216,17 @@ func BenchmarkScanCombined(b *testing.B) {
 	b.ResetTimer()
 	peak := watchHeap()
 	cpu := cpuSeconds()
+	var vr VariantsResult
 	for i := 0; i < b.N; i++ {
-		runCombined(b, d, Query{})
+		vr = runCombined(b, d, Query{})
 	}
 	b.StopTimer()
+	b.ReportMetric(float64(vr.Distinct), "variants")
+	exact := 0.0
+	if vr.Exact {
+		exact = 1
+	}
+	b.ReportMetric(exact, "exact")
 	b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(d.NumEvents())*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(d.NumEvents()), "events")
