@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/journeyworkbench/workbench/analysis/ingest"
 	"github.com/journeyworkbench/workbench/sim/policy"
@@ -142,10 +143,8 @@ func (f *fastLayout) fastRow(line string, fields []string, r *fastRec) ([]string
 		return fields, false
 	}
 	for _, c := range []int{f.revenue, f.cost} {
-		if v := fields[c]; v != "" {
-			if _, ok := plainNumber(v, false); !ok {
-				return fields, false
-			}
+		if v := fields[c]; v != "" && !plainSyntax(v, false) {
+			return fields, false
 		}
 	}
 	r.id, r.trigger = fields[f.id], fields[f.trigger]
@@ -183,8 +182,76 @@ func plainNumber(s string, signed bool) (float64, bool) {
 	} else if !digitsOnly(t) {
 		return 0, false
 	}
+	if x, ok := exactDecimal(s); ok {
+		return x, true
+	}
 	x, err := strconv.ParseFloat(s, 64)
 	return x, err == nil
+}
+
+// plainSyntax reports whether s is [-]digits[.digits] (the sign only when
+// signed) of at most 30 bytes: the text plainNumber accepts, which
+// strconv.ParseFloat always parses.
+func plainSyntax(s string, signed bool) bool {
+	t := s
+	if signed && len(t) > 0 && t[0] == '-' {
+		t = t[1:]
+	}
+	if len(s) > 30 || t == "" {
+		return false
+	}
+	if dot := strings.IndexByte(t, '.'); dot >= 0 {
+		return digitsOnly(t[:dot]) && digitsOnly(t[dot+1:])
+	}
+	return digitsOnly(t)
+}
+
+// pow10 holds 10^0 … 10^22, the powers of ten a float64 holds exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// exactDecimal parses s = [-]d…d[.d…d] when its digits, read as one
+// integer m, satisfy m ≤ 2⁵³ and it has at most 22 digits after the
+// point: then m and 10^f are exact float64s and the one correctly rounded
+// division m/10^f is the value strconv.ParseFloat returns (Clinger's
+// fast path). ok is false for any other text (the caller falls back to
+// strconv.ParseFloat).
+func exactDecimal(s string) (float64, bool) {
+	neg := false
+	if len(s) > 0 && s[0] == '-' {
+		neg, s = true, s[1:]
+	}
+	if s == "" || len(s) > 20 {
+		return 0, false
+	}
+	var m uint64
+	frac, dot, digits := 0, false, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			m = m*10 + uint64(c-'0')
+			digits++
+			if dot {
+				frac++
+			}
+		case c == '.' && !dot && i > 0 && i < len(s)-1:
+			dot = true
+		default:
+			return 0, false
+		}
+	}
+	if digits > 19 || m > 1<<53 || frac > 22 {
+		return 0, false
+	}
+	x := float64(m)
+	if frac > 0 {
+		x /= pow10[frac]
+	}
+	if neg {
+		x = -x
+	}
+	return x, true
 }
 
 // isoUTC parses YYYY-MM-DDTHH:MM:SSZ (1970…2099, a valid date and time of
@@ -243,7 +310,12 @@ func fillFast(l *Log, f *fastLayout, body []byte, firstLine int64, path, order s
 		} else {
 			raw, body = body, nil
 		}
-		row := string(bytes.TrimSuffix(raw, []byte{'\r'}))
+		// The row's text is read in place (the file's bytes are not
+		// changed while it is read): the log keeps no substring of it
+		// (ids are cloned, customers built afresh, text values
+		// interned as copies).
+		raw = bytes.TrimSuffix(raw, []byte{'\r'})
+		row := unsafe.String(unsafe.SliceData(raw), len(raw))
 		var good bool
 		if !first {
 			fields, good = f.fastRow(row, fields, &rec)
@@ -269,6 +341,7 @@ func fillFast(l *Log, f *fastLayout, body []byte, firstLine int64, path, order s
 		}
 		line++
 	}
+	l.vals = nil // it holds the last row's values, substrings of body
 	return true, nil
 }
 

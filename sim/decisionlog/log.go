@@ -271,6 +271,9 @@ func (l *Log) parse(s string) (uint8, float64) {
 		return kBool, 0
 	}
 	if maybeNumber(s) {
+		if f, ok := exactDecimal(s); ok {
+			return kNum, f
+		}
 		if f, err := strconv.ParseFloat(s, 64); err == nil {
 			return kNum, f
 		}
@@ -278,6 +281,7 @@ func (l *Log) parse(s string) (uint8, float64) {
 	d, ok := l.dictI[s]
 	if !ok {
 		d = len(l.dict)
+		s = strings.Clone(s) // s may be a substring of a whole row or file
 		l.dict = append(l.dict, s)
 		l.dictI[s] = d
 	}

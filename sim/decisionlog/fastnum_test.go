@@ -1,0 +1,59 @@
+package decisionlog
+
+import (
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+)
+
+// exactDecimal must return strconv.ParseFloat's value bit for bit
+// wherever it answers, and answer for the plain decimals of a log.
+func TestExactDecimalMatchesParseFloat(t *testing.T) {
+	cases := []struct {
+		s      string
+		answer bool // exactDecimal is expected to parse it itself
+	}{
+		{"0", true}, {"-0", true}, {"-0.00", true}, {"46", true}, {"0.4666666666666667", true},
+		{"0.5833333333333334", true}, {"54.20", true}, {"-0.1", true}, {"9007199254740992", true},
+		{"9007199254740993", false}, {"0.1234567890123456789", false}, {"1.", false}, {".5", false},
+		{"1e5", false}, {"+3", false}, {"1.2.3", false}, {"", false}, {"-", false}, {"abc", false},
+		{"123456789012345678901", false}, {"0.000000000000000001", true}, {"0.0000000000000000000001", false},
+	}
+	for _, c := range cases {
+		x, ok := exactDecimal(c.s)
+		if ok != c.answer {
+			t.Errorf("exactDecimal(%q) ok = %v, want %v", c.s, ok, c.answer)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		want, err := strconv.ParseFloat(c.s, 64)
+		if err != nil || math.Float64bits(x) != math.Float64bits(want) {
+			t.Errorf("exactDecimal(%q) = %v (bits %x), strconv says %v (bits %x), %v", c.s, x, math.Float64bits(x), want, math.Float64bits(want), err)
+		}
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for k := 0; k < 200000; k++ {
+		var s string
+		switch k % 4 {
+		case 0:
+			s = strconv.FormatFloat(r.Float64(), 'g', -1, 64)
+		case 1:
+			s = strconv.FormatFloat(r.Float64()*1000-500, 'f', r.IntN(6), 64)
+		case 2:
+			s = strconv.Itoa(r.IntN(1 << 30))
+		default:
+			s = strconv.FormatFloat(r.NormFloat64()*1e6, 'f', -1, 64)
+		}
+		x, ok := exactDecimal(s)
+		if !ok {
+			continue
+		}
+		want, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.Float64bits(x) != math.Float64bits(want) {
+			t.Fatalf("exactDecimal(%q) = %v, strconv says %v, %v", s, x, want, err)
+		}
+	}
+}
