@@ -54,19 +54,24 @@ func peakHeap(f func()) uint64 {
 }
 
 // TestScanMemoryBounded: opening a Dataset file and scanning it
-// (transitions, bounded variants and a funnel in one pass, two workers)
-// takes about the same heap whether the file holds 400,000 or 1,600,000
-// events — the customer ids (8 bytes a customer), one block per worker and
-// the accumulators' state, never the events — and far less than the
-// events' encoded size.
+// (transitions, variants and a funnel in one pass, two workers) takes
+// about the same heap whatever the number of events — the customer ids (8
+// bytes a customer), one block per worker and the accumulators' state,
+// never the events — and far less than the events' encoded size:
+//   - 4× the customers (400,000 against 1,600,000 events) with bounded
+//     variants (512 tracked), whose table does not grow with the customers;
+//   - 4× longer histories of the same 40,000 customers (400,000 against
+//     1,600,000 events) with the exact variants accumulator (NewVariants),
+//     whose table grows with the distinct variants (at most one per
+//     customer here), not with their length.
 func TestScanMemoryBounded(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds 2,000,000 events")
+		t.Skip("builds 3,600,000 events")
 	}
 	ctx := context.Background()
-	scan := func(customers int) (peak uint64, encoded int64) {
+	scan := func(customers, k int, newVariants func() *Variants) (peak uint64, encoded int64, distinct int) {
 		path := filepath.Join(t.TempDir(), "m.journeys")
-		built, err := BuildFile(ctx, synthSource(customers, 5), path, BuildOptions{BlockEvents: 4096})
+		built, err := BuildFile(ctx, synthSourceLen(customers, 5, k), path, BuildOptions{BlockEvents: 4096})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,11 +93,19 @@ func TestScanMemoryBounded(t *testing.T) {
 				if err != nil {
 					return
 				}
-				tr, va := NewTransitions(), NewVariantsBounded(10, 512)
+				tr, va := NewTransitions(), newVariants()
 				if err = Scan(ctx, d, Query{Workers: 2}, tr, va, fu); err != nil {
 					return
 				}
 				events = tr.Result().Events
+				var vr VariantsResult
+				if vr, err = va.ResultErr(); err != nil {
+					return
+				}
+				distinct = vr.Distinct
+				if len(vr.Variants) != 10 || !vr.Exact && va.max == 0 {
+					t.Errorf("variants: %d listed, exact %v", len(vr.Variants), vr.Exact)
+				}
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -104,11 +117,12 @@ func TestScanMemoryBounded(t *testing.T) {
 			d.Close()
 			peak = min(peak, p)
 		}
-		t.Logf("%d customers, %d encoded bytes of events: heap peak of open + scan %d bytes", customers, encoded, peak)
-		return peak, encoded
+		t.Logf("%d customers ×%d, %d encoded bytes of events, %d variants: heap peak of open + scan %d bytes", customers, k, encoded, distinct, peak)
+		return peak, encoded, distinct
 	}
-	small, _ := scan(40000)
-	large, encoded := scan(160000)
+	bounded := func() *Variants { return NewVariantsBounded(10, 512) }
+	small, _, _ := scan(40000, 1, bounded)
+	large, encoded, _ := scan(160000, 1, bounded)
 	// Allowed growth: the customer ids (8 bytes for each of the 120,000
 	// more customers), plus a quarter of the smaller peak and 512 KiB for
 	// the sampling and the accumulators' tables filling up differently
@@ -119,5 +133,18 @@ func TestScanMemoryBounded(t *testing.T) {
 	}
 	if int64(large) > encoded/3 {
 		t.Errorf("the heap peaked at %d bytes for %d bytes of events; want a small fraction", large, encoded)
+	}
+
+	exact := func() *Variants { return NewVariants(10) }
+	short, _, dShort := scan(40000, 1, exact)
+	long, _, dLong := scan(40000, 4, exact)
+	// Allowed growth: a quarter of the shorter histories' peak and 512 KiB
+	// (as above), plus 112 bytes (see keyTable) for each variant more
+	// that the longer histories have (they repeat less). The steps the
+	// table held before (4 bytes a step, 4× as many) and the label strings
+	// of every variant tied at the cut, both proportional to the events,
+	// would exceed it.
+	if long > short+short/4+512<<10+112*uint64(max(0, dLong-dShort)) {
+		t.Errorf("4× longer histories: the heap peaked at %d bytes (%d variants), against %d (%d variants): the exact variants grow with journey length", long, dLong, short, dShort)
 	}
 }
