@@ -255,14 +255,16 @@ const gramBlock = 1 << 16
 
 func newGram(p int) *gram { return &gram{p: p, g: make([]float64, p*p), h: make([]float64, p)} }
 
-func (s *gram) add(z []float64, r float64) {
+// addSparse adds round (z, r) to the sums, z's non-zero entries being at
+// the ascending indices nz: G_jk += z_j z_k (k ≥ j), h_j += z_j r. It
+// skips only products with a zero factor, which add nothing, so the sums
+// are those of the dense update over every j ≤ k, term by term.
+func (s *gram) addSparse(z []float64, nz []int, r float64) {
 	p := s.p
-	for j, zj := range z {
-		if zj == 0 {
-			continue
-		}
+	for a, j := range nz {
+		zj := z[j]
 		row := s.g[j*p : (j+1)*p]
-		for k := j; k < p; k++ {
+		for _, k := range nz[a:] {
 			row[k] += zj * z[k]
 		}
 		s.h[j] += zj * r
@@ -356,6 +358,7 @@ func (m *RewardModel) fitRidge(alpha float64, pooled bool) error {
 	blocks := make([][]*gram, nb)
 	parallelRanges(nb, 1, func(lo, hi int) {
 		z := make([]float64, p)
+		nz := make([]int, 0, p)
 		for b := lo; b < hi; b++ {
 			bp := make([]*gram, folds*models)
 			for j := range bp {
@@ -363,7 +366,14 @@ func (m *RewardModel) fitRidge(alpha float64, pooled bool) error {
 			}
 			for i := b * gramBlock; i < min(n, (b+1)*gramBlock); i++ {
 				a := actions[i]
-				bp[fold[i]*models+m.modelOf(a)].add(m.design(z, i, a), rewards[i])
+				zi := m.design(z, i, a)
+				nz = nz[:0]
+				for c, v := range zi {
+					if v != 0 {
+						nz = append(nz, c)
+					}
+				}
+				bp[fold[i]*models+m.modelOf(a)].addSparse(zi, nz, rewards[i])
 			}
 			blocks[b] = bp
 		}
@@ -414,17 +424,26 @@ func (m *RewardModel) fitRidge(alpha float64, pooled bool) error {
 	}
 	q := make([]float64, n*K)
 	parallelRanges(n, 4096, func(lo, hi int) {
+		nz := make([]int, 0, d)
 		for i := lo; i < hi; i++ {
 			f := fold[i]
+			x := X.RawRowView(i)
+			nz = nz[:0]
+			for j, v := range x {
+				if v != 0 {
+					nz = append(nz, j)
+				}
+			}
 			for a := 0; a < K; a++ {
 				beta := betas[f*K+a]
 				if beta == nil {
 					q[i*K+a] = means[f]
 					continue
 				}
+				// β·[1,x] over x's non-zero entries.
 				v := beta[0]
-				for j, x := range X.RawRowView(i) {
-					v += beta[1+j] * x
+				for _, j := range nz {
+					v += beta[1+j] * x[j]
 				}
 				if pooled && a > 0 {
 					v += beta[d+a]
