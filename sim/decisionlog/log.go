@@ -49,17 +49,13 @@ const (
 
 // column is one feature held column-wise: a kind per decision and a
 // number (the value, 0/1 for a bool, or the dictionary index of a string).
-//
-// After Finish kind and num are in time order, and dkind and dnum hold the
-// same cells in decision order (the arrays the decisions were added
-// into), so a pass in decision order (the reward model's encoding) reads
-// memory sequentially too.
+// kind and num stay in decision order (the order the decisions were
+// added in); Finish copies the cells in time order into the log's
+// row-major tKind and tNum as well.
 type column struct {
-	name  string
-	kind  []uint8
-	num   []float64
-	dkind []uint8
-	dnum  []float64
+	name string
+	kind []uint8
+	num  []float64
 }
 
 // Log is a decision log held column-wise in memory (about 100 bytes per
@@ -111,6 +107,12 @@ type Log struct {
 	tConv    []bool
 	tTime    []int64
 	tPrev    []int32 // rank of the customer's previous decision, −1 for none
+	// tKind and tNum hold the feature cells in time order, row-major:
+	// feature j of the decision of rank t at t·len(cols)+j, so the
+	// state of one decision is a few adjacent cache lines (a pass over
+	// the decisions of one fold reads little else).
+	tKind []uint8
+	tNum  []float64
 	chanOf   []string
 }
 
@@ -322,21 +324,26 @@ func (l *Log) Finish() error {
 		l.rank[i] = int32(t)
 	}
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for _, c := range l.cols {
+	nc := len(l.cols)
+	l.tKind, l.tNum = make([]uint8, n*nc), make([]float64, n*nc)
+	workers := runtime.GOMAXPROCS(0)
+	for w := 0; w < workers; w++ {
 		wg.Add(1)
-		sem <- struct{}{}
 		go func() {
-			defer func() { <-sem; wg.Done() }()
-			kind, num := make([]uint8, n), make([]float64, n)
-			for t, i := range l.order {
-				kind[t], num[t] = c.kind[i], c.num[i]
+			defer wg.Done()
+			for t := w * n / workers; t < (w+1)*n/workers; t++ {
+				i := l.order[t]
+				kind, num := l.tKind[t*nc:(t+1)*nc], l.tNum[t*nc:(t+1)*nc]
+				for j, c := range l.cols {
+					kind[j], num[j] = c.kind[i], c.num[i]
+				}
 			}
-			c.dkind, c.dnum = c.kind[:n:n], c.num[:n:n]
-			c.kind, c.num = kind, num
 		}()
 	}
 	wg.Wait()
+	for _, c := range l.cols {
+		c.kind, c.num = c.kind[:n:n], c.num[:n:n]
+	}
 	l.tAction = make([]int32, n)
 	l.tProp = make([]float64, n)
 	l.tReward = make([]float64, n)
@@ -423,17 +430,32 @@ func (l *Log) row(i int) int {
 // Value returns feature j of decision i.
 func (l *Log) Value(i, j int) policy.Value { return l.value(l.row(i), j) }
 
+// cellT returns the kind and number of feature j of the decision stored
+// at row t.
+func (l *Log) cellT(t, j int) (uint8, float64) {
+	if l.finished {
+		k := t*len(l.cols) + j
+		return l.tKind[k], l.tNum[k]
+	}
+	c := l.cols[j]
+	return c.kind[t], c.num[t]
+}
+
 // value returns feature j of the decision stored at row t.
 func (l *Log) value(t, j int) policy.Value {
-	c := l.cols[j]
-	i := t
-	switch c.kind[i] {
+	k, x := l.cellT(t, j)
+	return l.valueOf(k, x)
+}
+
+// valueOf is the policy value of a cell.
+func (l *Log) valueOf(k uint8, x float64) policy.Value {
+	switch k {
 	case kNum:
-		return policy.NumValue(c.num[i])
+		return policy.NumValue(x)
 	case kBool:
-		return policy.BoolValue(c.num[i] == 1)
+		return policy.BoolValue(x == 1)
 	case kStr:
-		return policy.StrValue(l.dict[int(c.num[i])])
+		return policy.StrValue(l.dict[int(x)])
 	}
 	return policy.MissingValue()
 }
@@ -443,32 +465,12 @@ func (l *Log) Text(i, j int) string { return l.text(l.row(i), j) }
 
 // text returns feature j of the decision stored at row t as written.
 func (l *Log) text(t, j int) string {
-	c := l.cols[j]
-	i := t
-	switch c.kind[i] {
-	case kNum:
-		return strconv.FormatFloat(c.num[i], 'g', -1, 64)
-	case kBool:
-		return strconv.FormatBool(c.num[i] == 1)
-	case kStr:
-		return l.dict[int(c.num[i])]
-	}
-	return ""
+	k, x := l.cellT(t, j)
+	return l.textOf(k, x)
 }
 
-// cellD returns the kind and number of feature j of decision i, read
-// from the decision-ordered copy once the log is finished.
-func (l *Log) cellD(i, j int) (uint8, float64) {
-	c := l.cols[j]
-	if l.finished {
-		return c.dkind[i], c.dnum[i]
-	}
-	return c.kind[i], c.num[i]
-}
-
-// textD is Text(i, j) read through cellD.
-func (l *Log) textD(i, j int) string {
-	k, x := l.cellD(i, j)
+// textOf is the text of a cell as written ("" when missing).
+func (l *Log) textOf(k uint8, x float64) string {
 	switch k {
 	case kNum:
 		return strconv.FormatFloat(x, 'g', -1, 64)
@@ -479,6 +481,17 @@ func (l *Log) textD(i, j int) string {
 	}
 	return ""
 }
+
+// cellD returns the kind and number of feature j of decision i from the
+// decision-ordered columns (a pass in decision order, as the reward
+// model's encoding makes, reads them sequentially).
+func (l *Log) cellD(i, j int) (uint8, float64) {
+	c := l.cols[j]
+	return c.kind[i], c.num[i]
+}
+
+// textD is Text(i, j) read through cellD.
+func (l *Log) textD(i, j int) string { return l.textOf(l.cellD(i, j)) }
 
 // State fills s with the state of decision i (see the package comment),
 // reusing s's map and slices. The log must be finished (Finish).
@@ -494,9 +507,11 @@ func (l *Log) stateAt(t int, s *policy.State) {
 		s.Features = make(map[string]policy.Value, len(l.cols))
 	}
 	present := 0
+	nc := len(l.cols)
+	kind, num := l.tKind[t*nc:(t+1)*nc], l.tNum[t*nc:(t+1)*nc]
 	for j, c := range l.cols {
-		if c.kind[t] != kMissing {
-			s.Features[c.name] = l.value(t, j)
+		if kind[j] != kMissing {
+			s.Features[c.name] = l.valueOf(kind[j], num[j])
 			present++
 		} else {
 			delete(s.Features, c.name)
@@ -505,8 +520,8 @@ func (l *Log) stateAt(t int, s *policy.State) {
 	if len(s.Features) != present {
 		clear(s.Features)
 		for j, c := range l.cols {
-			if c.kind[t] != kMissing {
-				s.Features[c.name] = l.value(t, j)
+			if kind[j] != kMissing {
+				s.Features[c.name] = l.valueOf(kind[j], num[j])
 			}
 		}
 	}
