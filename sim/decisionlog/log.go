@@ -111,9 +111,9 @@ type Log struct {
 	// feature j of the decision of rank t at t·len(cols)+j, so the
 	// state of one decision is a few adjacent cache lines (a pass over
 	// the decisions of one fold reads little else).
-	tKind []uint8
-	tNum  []float64
-	chanOf   []string
+	tKind  []uint8
+	tNum   []float64
+	chanOf []string
 }
 
 // New returns an empty log over actions; add decisions with Add, then call
