@@ -220,13 +220,18 @@ func (m *RewardModel) ridgeResiduals(used [][]int) error {
 					if beta == nil || A == nil {
 						continue
 					}
+					// pred = β·z, h = zᵀAz = Σ_c z_c (z_c A_cc + 2 Σ_{e>c} z_e A_ce)
+					// (A symmetric), over z's non-zero entries.
 					pred, h := 0.0, 0.0
-					for _, c := range nz {
-						pred += beta[c] * zj[c]
-						row, zc := A[c*p:(c+1)*p], zj[c]
-						for _, e := range nz {
-							h += zc * zj[e] * row[e]
+					for t, c := range nz {
+						zc := zj[c]
+						pred += beta[c] * zc
+						row := A[c*p : (c+1)*p]
+						off := 0.0
+						for _, e := range nz[t+1:] {
+							off += zj[e] * row[e]
 						}
+						h += zc * (zc*row[c] + 2*off)
 					}
 					res := m.rewards[j] - pred
 					if h < 1 {
