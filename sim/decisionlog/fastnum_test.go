@@ -57,3 +57,26 @@ func TestExactDecimalMatchesParseFloat(t *testing.T) {
 		}
 	}
 }
+
+// idSet against a map of the same ids, through several growths.
+func TestIDSetMatchesMap(t *testing.T) {
+	s := newIDSet(4)
+	ref := map[string]bool{}
+	r := rand.New(rand.NewPCG(5, 6))
+	for k := 0; k < 50000; k++ {
+		id := "D" + strconv.Itoa(r.IntN(30000))
+		if got, want := s.add(id), !ref[id]; got != want {
+			t.Fatalf("add(%q) = %v, want %v", id, got, want)
+		}
+		ref[id] = true
+	}
+	if s.n != len(ref) {
+		t.Fatalf("set holds %d ids, want %d", s.n, len(ref))
+	}
+	for k := 0; k < 40000; k++ {
+		id := "D" + strconv.Itoa(k)
+		if s.has(id) != ref[id] {
+			t.Fatalf("has(%q) = %v, want %v", id, s.has(id), ref[id])
+		}
+	}
+}

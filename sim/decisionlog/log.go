@@ -86,7 +86,7 @@ type Log struct {
 	index map[string]int
 	dict  []string
 	dictI map[string]int
-	seen  map[string]bool
+	seen  *idSet
 	cust  []int32          // interned customer of each decision
 	custI map[string]int32 // customer → its number
 	keys  []string         // the ctx keys of the previous Add, sorted
@@ -122,7 +122,7 @@ func New(actions *policy.Actions) *Log { return newSized(actions, 0) }
 
 // newSized is New with room for about n decisions.
 func newSized(actions *policy.Actions, n int) *Log {
-	l := &Log{Actions: actions, index: map[string]int{}, dictI: map[string]int{}, seen: make(map[string]bool, n), custI: make(map[string]int32, n/2)}
+	l := &Log{Actions: actions, index: map[string]int{}, dictI: map[string]int{}, seen: newIDSet(n), custI: make(map[string]int32, n/2)}
 	l.ID = make([]string, 0, n)
 	l.Customer = make([]string, 0, n)
 	l.cust = make([]int32, 0, n)
@@ -158,11 +158,12 @@ func (l *Log) Add(id, customer string, t int64, trigger string, ctx map[string]s
 // add is Add with the context given either as a map (ctx) or, when vals
 // is not nil, as the values of the previous Add's keys in their order.
 func (l *Log) add(id, customer string, t int64, trigger string, ctx map[string]string, vals []string, action string, propensity, reward float64, converted bool) error {
+	if l.finished {
+		return fmt.Errorf("decision added after Finish; add every decision before calling Finish")
+	}
 	if id != "" {
-		// One map operation: the set grows unless id was in it.
-		n0 := len(l.seen)
-		l.seen[id] = true
-		if len(l.seen) == n0 {
+		// One set operation: the set grows unless id was in it.
+		if !l.seen.add(id) {
 			l.Duplicates++
 			return nil
 		}
@@ -173,9 +174,6 @@ func (l *Log) add(id, customer string, t int64, trigger string, ctx map[string]s
 	}
 	if !(propensity > 0 && propensity <= 1) {
 		return fmt.Errorf("propensity %v is outside (0,1]", propensity)
-	}
-	if l.finished {
-		return fmt.Errorf("decision added after Finish; add every decision before calling Finish")
 	}
 	i := len(l.Action)
 	l.ID = append(l.ID, id)
@@ -326,6 +324,14 @@ func (l *Log) Finish() error {
 	var wg sync.WaitGroup
 	nc := len(l.cols)
 	l.tKind, l.tNum = make([]uint8, n*nc), make([]float64, n*nc)
+	l.tAction = make([]int32, n)
+	l.tProp = make([]float64, n)
+	l.tReward = make([]float64, n)
+	l.tConv = make([]bool, n)
+	l.tTime = make([]int64, n)
+	l.tPrev = make([]int32, n)
+	// The time-ordered copies are filled in ranges of ranks concurrently;
+	// the links to each customer's previous decision on this goroutine.
 	workers := runtime.GOMAXPROCS(0)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -337,32 +343,26 @@ func (l *Log) Finish() error {
 				for j, c := range l.cols {
 					kind[j], num[j] = c.kind[i], c.num[i]
 				}
+				l.tAction[t] = int32(l.Action[i])
+				l.tProp[t] = l.Propensity[i]
+				l.tReward[t] = l.Reward[i]
+				l.tConv[t] = l.Converted[i]
+				l.tTime[t] = l.Time[i]
 			}
 		}()
 	}
-	wg.Wait()
-	for _, c := range l.cols {
-		c.kind, c.num = c.kind[:n:n], c.num[:n:n]
-	}
-	l.tAction = make([]int32, n)
-	l.tProp = make([]float64, n)
-	l.tReward = make([]float64, n)
-	l.tConv = make([]bool, n)
-	l.tTime = make([]int64, n)
-	l.tPrev = make([]int32, n)
 	last := make([]int32, int(slices.Max(l.cust))+1)
 	for j := range last {
 		last[j] = -1
 	}
 	for t, i := range l.order {
-		l.tAction[t] = int32(l.Action[i])
-		l.tProp[t] = l.Propensity[i]
-		l.tReward[t] = l.Reward[i]
-		l.tConv[t] = l.Converted[i]
-		l.tTime[t] = l.Time[i]
 		c := l.cust[i]
 		l.tPrev[t] = last[c]
 		last[c] = int32(t)
+	}
+	wg.Wait()
+	for _, c := range l.cols {
+		c.kind, c.num = c.kind[:n:n], c.num[:n:n]
 	}
 	l.cust = nil
 	l.chanOf = make([]string, len(l.Actions.Names))

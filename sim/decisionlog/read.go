@@ -121,7 +121,13 @@ func readParts(path string, data []byte, actions *policy.Actions, parts int) (*L
 		go func() {
 			defer wg.Done()
 			if fast != nil {
-				l := newSized(actions, bytes.Count(data[cuts[k]:cuts[k+1]], []byte{'\n'})+1)
+				// The first part's log receives the others' decisions
+				// (join), so it has room for the whole file's.
+				end := cuts[k+1]
+				if k == 0 {
+					end = len(data)
+				}
+				l := newSized(actions, bytes.Count(data[cuts[k]:end], []byte{'\n'})+1)
 				firstLine := int64(bytes.Count(data[:cuts[k]], []byte{'\n'})) + 1
 				ok, err := fillFast(l, fast, data[cuts[k]:cuts[k+1]], firstLine, path, order)
 				oks[k], logs[k] = ok && err == nil, l
@@ -255,7 +261,7 @@ func join(parts []*Log) *Log {
 				continue
 			}
 			for _, e := range earlier {
-				if e.seen[id] {
+				if e.seen.has(id) {
 					keep[i] = false
 					l.Duplicates++
 					break
