@@ -139,12 +139,12 @@ func TestScanMemoryBounded(t *testing.T) {
 	short, _, dShort := scan(40000, 1, exact)
 	long, _, dLong := scan(40000, 4, exact)
 	// Allowed growth: a quarter of the shorter histories' peak and 512 KiB
-	// (as above), plus 112 bytes (see keyTable) for each variant more
+	// (as above), plus 104 bytes (see keyTable) for each variant more
 	// that the longer histories have (they repeat less). The steps the
 	// table held before (4 bytes a step, 4× as many) and the label strings
 	// of every variant tied at the cut, both proportional to the events,
 	// would exceed it.
-	if long > short+short/4+512<<10+112*uint64(max(0, dLong-dShort)) {
+	if long > short+short/4+512<<10+104*uint64(max(0, dLong-dShort)) {
 		t.Errorf("4× longer histories: the heap peaked at %d bytes (%d variants), against %d (%d variants): the exact variants grow with journey length", long, dLong, short, dShort)
 	}
 }

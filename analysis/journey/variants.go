@@ -56,12 +56,14 @@ type Variants struct {
 // DefaultMaxVariants is the MaxDistinct of NewVariants.
 const DefaultMaxVariants = 1 << 18
 
+// variantAcc is the counters of a variant (32 bytes; customer indexes and
+// counts fit in 32 bits, as event positions do).
 type variantAcc struct {
 	journeys  int64
-	customers int64
-	last      int64 // last customer counted (customers of a fork arrive once each)
 	dur       int64 // Σ journey durations, ms
 	err       int64 // count may exceed the true count by at most err
+	customers int32
+	last      int32 // last customer counted (customers of a fork arrive once each)
 }
 
 // variantTable is an open-addressing hash table from step sequences to
@@ -344,8 +346,8 @@ func (v *Variants) Customer(c *Customer) {
 		}
 		a.journeys++
 		a.dur += j.Times[len(j.Times)-1] - j.Times[0]
-		if a.last != int64(c.Index) {
-			a.last = int64(c.Index)
+		if a.last != int32(c.Index) {
+			a.last = int32(c.Index)
 			a.customers++
 		}
 	}
@@ -360,6 +362,7 @@ func (v *Variants) Merge(o Accumulator) {
 	v.custs += f.custs
 	if len(v.tab.accs) == 0 && v.floor == 0 {
 		v.tab, v.floor = f.tab, f.floor
+		f.tab = keyTable{}
 		return
 	}
 	// A variant missing from one side may have up to that side's floor
@@ -387,6 +390,7 @@ func (v *Variants) Merge(o Accumulator) {
 		a.customers += b.customers
 		a.dur += b.dur
 	}
+	f.tab = keyTable{} // merged: let its memory go before the next fork's
 	if f.floor > 0 {
 		for k := 0; k < n; k++ {
 			if !matched[k] {
@@ -476,7 +480,7 @@ func (v *Variants) ResultErr() (VariantsResult, error) {
 	for i, e := range all[:n] {
 		cum += e.a.journeys
 		r.Variants = append(r.Variants, Variant{
-			Rank: i + 1, Steps: e.steps, Journeys: e.a.journeys, Customers: e.a.customers,
+			Rank: i + 1, Steps: e.steps, Journeys: e.a.journeys, Customers: int64(e.a.customers),
 			Coverage:     float64(e.a.journeys) / float64(v.journeys),
 			Cumulative:   float64(cum) / float64(v.journeys),
 			MeanDuration: float64(e.a.dur) / float64(max(1, e.a.journeys-e.a.err)) / 1000,
