@@ -186,8 +186,8 @@ func (r variantRef) less(o variantRef) bool {
 // variant keys to counters, a representative journey and a sort prefix.
 // A slot is 8 bytes: the high 32 bits of h₁ above 1 + the entry's index
 // (0 for an empty slot); it is probed from h₁'s low bits. Per distinct
-// variant the table holds 16 (key) + 40 (counters) + 8 (representative) +
-// 16 (prefix) bytes and two to four slots: 96 to 112 bytes.
+// variant the table holds 16 (key) + 32 (counters) + 8 (representative) +
+// 16 (prefix) bytes and two to four slots: 88 to 104 bytes.
 type keyTable struct {
 	slots []uint64
 	keys  []variantKey
