@@ -106,7 +106,11 @@ type Log struct {
 	tReward  []float64
 	tConv    []bool
 	tTime    []int64
-	tPrev    []int32 // rank of the customer's previous decision, −1 for none
+	// tContact[t] links the decision of rank t to the customer's
+	// previous decision that contacted them (an action with a channel):
+	// its rank (−1 for none), time and channel, in one record, so the
+	// walk over a customer's contacts reads one place per contact.
+	tContact []contactLink
 	// tKind and tNum hold the feature cells in time order, row-major:
 	// feature j of the decision of rank t at t·len(cols)+j, so the
 	// state of one decision is a few adjacent cache lines (a pass over
@@ -114,6 +118,14 @@ type Log struct {
 	tKind  []uint8
 	tNum   []float64
 	chanOf []string
+}
+
+// contactLink is one step of the walk over a customer's earlier
+// contacts (see Log.tContact).
+type contactLink struct {
+	prev int32 // rank of the previous contact, −1 for none
+	ch   int32 // channel of the decision of this rank (index in chanOf)
+	time int64
 }
 
 // New returns an empty log over actions; add decisions with Add, then call
@@ -329,9 +341,13 @@ func (l *Log) Finish() error {
 	l.tReward = make([]float64, n)
 	l.tConv = make([]bool, n)
 	l.tTime = make([]int64, n)
-	l.tPrev = make([]int32, n)
+	l.tContact = make([]contactLink, n)
+	l.chanOf = make([]string, len(l.Actions.Names))
+	for a, name := range l.Actions.Names {
+		l.chanOf[a] = l.Actions.Channel[name]
+	}
 	// The time-ordered copies are filled in ranges of ranks concurrently;
-	// the links to each customer's previous decision on this goroutine.
+	// the links to each customer's previous contact on this goroutine.
 	workers := runtime.GOMAXPROCS(0)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -356,19 +372,17 @@ func (l *Log) Finish() error {
 		last[j] = -1
 	}
 	for t, i := range l.order {
-		c := l.cust[i]
-		l.tPrev[t] = last[c]
-		last[c] = int32(t)
+		c, a := l.cust[i], l.Action[i]
+		l.tContact[t] = contactLink{prev: last[c], ch: int32(a), time: l.Time[i]}
+		if l.chanOf[a] != "" {
+			last[c] = int32(t)
+		}
 	}
 	wg.Wait()
 	for _, c := range l.cols {
 		c.kind, c.num = c.kind[:n:n], c.num[:n:n]
 	}
 	l.cust = nil
-	l.chanOf = make([]string, len(l.Actions.Names))
-	for a, name := range l.Actions.Names {
-		l.chanOf[a] = l.Actions.Channel[name]
-	}
 	l.finished = true
 	return nil
 }
@@ -527,10 +541,9 @@ func (l *Log) stateAt(t int, s *policy.State) {
 	}
 	s.Time = l.tTime[t]
 	s.Contacts = s.Contacts[:0]
-	for p := l.tPrev[t]; p >= 0; p = l.tPrev[p] {
-		if ch := l.chanOf[l.tAction[p]]; ch != "" {
-			s.Contacts = append(s.Contacts, policy.Contact{Time: l.tTime[p], Channel: ch})
-		}
+	for p := l.tContact[t].prev; p >= 0; p = l.tContact[p].prev {
+		c := &l.tContact[p]
+		s.Contacts = append(s.Contacts, policy.Contact{Time: c.time, Channel: l.chanOf[c.ch]})
 	}
 	slices.Reverse(s.Contacts)
 	if s.Logged == nil {
