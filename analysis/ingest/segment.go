@@ -190,6 +190,12 @@ func (r *segmentReader) Next() (Record, error) {
 		}
 	}
 	r.rows++
+	return r.parseLine(p)
+}
+
+// parseLine converts one non-blank physical line into a record or a
+// row error.
+func (r *segmentReader) parseLine(p physLine) (Record, error) {
 	if p.tooLong {
 		return Record{}, &RowError{File: r.file, Line: p.line, Reason: "line longer than the " + sizeText(r.lr.max) + " limit", Raw: strings.ToValidUTF8(string(p.data), "\uFFFD") + "…"}
 	}

@@ -1,18 +1,20 @@
 // Package load is the load pipeline: file → ingest reader → validate →
 // identity stitching → store, one transaction per file.
 //
-// A file is read once, inside its transaction. A goroutine parses and
-// prepares rows while the caller's goroutine resolves identifiers, records
-// links, rejects and profile rows, and spools identities, events and
-// decisions as compact binary records (in memory up to a third of
-// SortMemory, then in an unlinked temporary file beside the database).
-// The identity graph is then stitched (package identity), and the spool
-// is read back with every row's final customer: identities and decisions
-// are inserted, and the events go through two external sorts of bounded
-// memory: by de-duplication key, so that the file's keys are claimed in
-// ascending order (store.WriteTx.ClaimEventKeys: one sweep of the
-// event_keys b-tree instead of a random page per event), and by the
-// events table's clustered key (customer, time, seq), so that the inserts
+// A file is read once, inside its transaction. Goroutines parse rows
+// (JSON Lines on two, see ingest.Parallel) and prepare them (validation,
+// property JSON, de-duplication keys) while the caller's goroutine
+// resolves identifiers, records links, rejects and profile rows, and
+// spools events, and identities and decisions, as compact binary records
+// (in memory up to a quarter of SortMemory, then in unlinked temporary
+// files beside the database); another goroutine sorts the events'
+// de-duplication keys as they come. The identity graph is then stitched
+// (package identity). While a goroutine reads the events back with
+// their final customers and sorts them by the events table's clustered
+// key (customer, time, seq), the caller's goroutine claims the file's
+// keys in ascending order (store.WriteTx.ClaimEventKeys: one sweep of
+// the event_keys b-tree instead of a random page per event) and inserts
+// the identities and decisions; then the events go in, so that the inserts
 // (multi-row INSERTs of store.BatchRows rows) sweep the events b-tree in
 // order and write each page once. Events of earlier files whose customer
 // changed are moved with one UPDATE per customer. Memory is bounded by
@@ -50,6 +52,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/journeyworkbench/workbench/analysis/identity"
@@ -112,6 +115,58 @@ type Loader struct {
 	cust      []uint32
 	shared    []bool
 	links     []uint64 // sorted, unique
+
+	sums map[string]chan checksum // checksums being computed ahead (Prefetch)
+}
+
+// checksum is a file's SHA-256 computed ahead of its load, with the size
+// and modification time the file had when it was computed.
+type checksum struct {
+	sum   string
+	size  int64
+	mtime time.Time
+	err   error
+}
+
+// Prefetch starts computing the checksum of the file at path in the
+// background, so that a later Load of it does not read the file an
+// extra time before its pass (call it with the next file while one
+// loads). The result is used only when the file's size and modification
+// time are unchanged at Load.
+func (l *Loader) Prefetch(path string) {
+	if l.sums == nil {
+		l.sums = map[string]chan checksum{}
+	}
+	if _, ok := l.sums[path]; ok {
+		return
+	}
+	ch := make(chan checksum, 1)
+	l.sums[path] = ch
+	go func() {
+		var c checksum
+		fi, err := os.Stat(path)
+		if err == nil && !fi.IsDir() {
+			c.mtime = fi.ModTime()
+			c.sum, c.size, c.err = Checksum(path)
+		} else {
+			c.err = errors.New("not a file")
+		}
+		ch <- c
+	}()
+}
+
+// fileChecksum returns the checksum of the file at path (described by
+// fi), from Prefetch when it still matches the file.
+func (l *Loader) fileChecksum(path string, fi os.FileInfo) (string, error) {
+	if ch, ok := l.sums[path]; ok {
+		delete(l.sums, path)
+		c := <-ch
+		if c.err == nil && c.size == fi.Size() && c.mtime.Equal(fi.ModTime()) {
+			return c.sum, nil
+		}
+	}
+	sum, _, err := Checksum(path)
+	return sum, err
 }
 
 // New returns a Loader for st with the default guard and reader.
@@ -172,6 +227,9 @@ const rowCheck = 4096
 // (identifiers and links), stitching, second pass (events, decisions,
 // profiles, consents, rejects), moves of earlier rows whose customer
 // changed, and the sources row. Cancelling ctx rolls the file back.
+// With the environment variable WORKBENCH_LOAD_TRACE set, the time of
+// each phase (checksum, read, stitch, claims, identities, events,
+// finish) is written to stderr.
 func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, progress func(Progress)) (rep Report, err error) {
 	start := time.Now()
 	abs, _ := filepath.Abs(path)
@@ -204,7 +262,16 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 		progress(p)
 	}
 	report("checksum", 0, 0, 0)
-	sum, _, err := Checksum(path)
+	// WORKBENCH_LOAD_TRACE=1 writes the time of each phase to stderr.
+	tlast := time.Now()
+	tracing := os.Getenv("WORKBENCH_LOAD_TRACE") != ""
+	trace := func(what string) {
+		if tracing {
+			fmt.Fprintf(os.Stderr, "load trace: %s %s %.2fs\n", filepath.Base(path), what, time.Since(tlast).Seconds())
+		}
+		tlast = time.Now()
+	}
+	sum, err := l.fileChecksum(path, fi)
 	if err != nil {
 		return rep, err
 	}
@@ -216,11 +283,13 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 		rep.Elapsed = time.Since(start)
 		return rep, nil
 	}
+	trace("checksum")
 
 	r1, det, err := l.Open(path, opt)
 	if err != nil {
 		return rep, err
 	}
+	r1 = ingest.Parallel(r1, 2)
 	defer closeReader(r1)
 	rep.Detected = det
 	tx, err := l.st.BeginLoad(ctx, store.SourceInfo{Path: abs, Name: filepath.Base(path), Kind: det.Kind, Checksum: sum, Size: size})
@@ -253,8 +322,41 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 	if budget <= 0 {
 		budget = DefaultSortMemory
 	}
-	sp := &spool{dir: dir, limit: budget / 3}
+	// Events go to sp; identities and decisions to sp2 (they are
+	// inserted while the events are read back and sorted, see below).
+	// The de-duplication keys are sorted as they are read.
+	sp := &spool{dir: dir, limit: budget / 4}
 	defer sp.close()
+	sp2 := &spool{dir: dir, limit: budget / 12}
+	defer sp2.close()
+	keys := &sorter[keySeq]{dir: dir, budget: budget / 6, cmp: cmpKeySeq, size: func(*keySeq) int { return 16 }, enc: appendKeySeq, dec: decodeKeySeq}
+	defer keys.close()
+	// A goroutine sorts the keys (runs of keys.add) as they come.
+	keyCh := make(chan []keySeq, 4)
+	keyBuf := make([]keySeq, 0, 4096)
+	keyDone := make(chan error, 1)
+	go func() {
+		var err error
+		for b := range keyCh {
+			for i := 0; i < len(b) && err == nil; i++ {
+				err = keys.add(b[i])
+			}
+		}
+		keyDone <- err
+	}()
+	keysOpen := true
+	endKeys := func() error {
+		if !keysOpen {
+			return nil
+		}
+		keysOpen = false
+		if len(keyBuf) > 0 {
+			keyCh <- keyBuf
+		}
+		close(keyCh)
+		return <-keyDone
+	}
+	defer endKeys() // before keys.close
 	// Links new to the graph. A row's links mostly repeat those of the
 	// rows before it (every event of a logged-in session links the same
 	// cookie and user id), so a small direct-mapped cache of recent links
@@ -320,7 +422,7 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 				rec8 = appendStr(rec8, rec.IDs[k].Value)
 				rec8 = binary.AppendVarint(rec8, rec.Line)
 				rec8 = binary.AppendVarint(rec8, rec.Time)
-				if err := sp.write(rec8); err != nil {
+				if err := sp2.write(rec8); err != nil {
 					return rep, err
 				}
 			}
@@ -343,11 +445,16 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 				if err := sp.write(rec8); err != nil {
 					return rep, err
 				}
+				keyBuf = append(keyBuf, keySeq{key: int64(e.dedup), seq: e.seq})
+				if len(keyBuf) == cap(keyBuf) {
+					keyCh <- keyBuf
+					keyBuf = make([]keySeq, 0, cap(keyBuf))
+				}
 			case ingest.KindDecision:
-				var d store.DecisionIn
-				fillDecision(&d, rec, 0, int64(primary))
+				d := *it.dec
+				d.Identity = int64(primary)
 				rec8 = appendDecision(append(rec8[:0], spDecision), &d)
-				if err := sp.write(rec8); err != nil {
+				if err := sp2.write(rec8); err != nil {
 					return rep, err
 				}
 			default: // profile and link rows
@@ -370,8 +477,12 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 		}
 	}
 	stopProducer()
+	trace("read")
 	if readErr != nil {
 		return rep, fmt.Errorf("%s: %w", path, readErr)
+	}
+	if err := endKeys(); err != nil {
+		return rep, err
 	}
 	closeReader(r1)
 	report("reading", read, size, 0.1)
@@ -385,72 +496,67 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 	g := &identity.Graph{Type: l.types, TypeNames: l.typeNames, Links: all}
 	res := identity.Stitch(g, l.Guard)
 	stitchTime := time.Since(t0)
+	trace("stitch")
 
-	// The spool with the final customers: identities and decisions go
-	// in; events are sorted twice, by de-duplication key and by the
-	// clustered key (customer, time, seq) of the events table.
+	// The spools with the final customers. A goroutine reads the events
+	// back and sorts them by the clustered key (customer, time, seq) of
+	// the events table while this one claims the file's de-duplication
+	// keys in ascending order and inserts identities and decisions.
 	events := &sorter[spEvent]{dir: dir, budget: budget / 2, cmp: cmpEvent, size: (*spEvent).size, enc: appendEvent, dec: decodeEvent}
 	defer events.close()
-	keys := &sorter[keySeq]{dir: dir, budget: budget / 6, cmp: cmpKeySeq, size: func(*keySeq) int { return 16 }, enc: appendKeySeq, dec: decodeKeySeq}
-	defer keys.close()
-	rr, err := sp.reader()
-	if err != nil {
-		return rep, err
+	spooled := sp.n + sp2.n
+	var readBack atomic.Int64
+	var bgStop atomic.Bool
+	bgDone := make(chan error, 1)
+	bgRunning := true
+	waitBG := func() error {
+		if !bgRunning {
+			return nil
+		}
+		bgRunning = false
+		return <-bgDone
 	}
-	var dIn store.DecisionIn
-	spooled := sp.n
-	for n := int64(0); ; n++ {
-		if n%rowCheck == 0 {
-			if err := ctx.Err(); err != nil {
-				return rep, err
+	defer func() { // on every return: stop the sort before its files close
+		bgStop.Store(true)
+		waitBG()
+	}()
+	go func() {
+		bgDone <- func() error {
+			rr, err := sp.reader()
+			if err != nil {
+				return err
 			}
-			if n > 0 {
-				report("loading", n, size/2*n/max(1, spooled), 1.1)
+			for n := int64(1); ; n++ {
+				if n%rowCheck == 0 {
+					if bgStop.Load() {
+						return context.Canceled
+					}
+					readBack.Store(n)
+				}
+				b, err := rr.next()
+				if err == io.EOF {
+					return nil
+				} else if err != nil {
+					return fmt.Errorf("read back the load's temporary file: %w", err)
+				}
+				if b[0] != spEvent0 {
+					return errCorrupt
+				}
+				d := dec{b: b[1:]}
+				var e spEvent
+				if err := decodeEvent(&d, &e); err != nil {
+					return err
+				}
+				e.cust = res.Customer[e.ident]
+				if err := events.add(e); err != nil {
+					return err
+				}
 			}
-		}
-		b, err := rr.next()
-		if err == io.EOF {
-			break
-		} else if err != nil {
-			return rep, fmt.Errorf("read back the load's temporary file: %w", err)
-		}
-		d := dec{b: b[1:]}
-		switch b[0] {
-		case spIdentity:
-			id := uint32(d.uvarint())
-			typ, val := d.str(), d.str()
-			line, ts := d.varint(), d.varint()
-			if d.err {
-				return rep, errCorrupt
-			}
-			if err := tx.AddIdentity(int64(id), typ, val, int64(res.Customer[id]), res.Shared[id], line, ts); err != nil {
-				return rep, err
-			}
-		case spEvent0:
-			var e spEvent
-			if err := decodeEvent(&d, &e); err != nil {
-				return rep, err
-			}
-			e.cust = res.Customer[e.ident]
-			if err := keys.add(keySeq{key: int64(e.dedup), seq: e.seq}); err != nil {
-				return rep, err
-			}
-			if err := events.add(e); err != nil {
-				return rep, err
-			}
-		case spDecision:
-			if err := decodeDecision(&d, &dIn); err != nil {
-				return rep, err
-			}
-			dIn.Customer = int64(res.Customer[dIn.Identity])
-			if err := tx.AddDecision(&dIn); err != nil {
-				return rep, err
-			}
-		default:
-			return rep, errCorrupt
-		}
+		}()
+	}()
+	loading := func(n int64) {
+		report("loading", readBack.Load()+n, size/2*min(spooled, readBack.Load()+n)/max(1, spooled), 1.1)
 	}
-	sp.close()
 
 	// Duplicates: of equal keys in the file the first loaded is kept;
 	// the others, and those whose key is already stored, are marked.
@@ -465,6 +571,7 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 	batchKeys := make([]uint64, 0, claimBatch)
 	batchSeqs := make([]int64, 0, claimBatch)
 	fresh := make([]bool, claimBatch)
+	var claimed int64
 	claim := func() error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -477,6 +584,8 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 				mark(batchSeqs[i])
 			}
 		}
+		claimed += int64(len(batchKeys))
+		loading(0)
 		batchKeys, batchSeqs = batchKeys[:0], batchSeqs[:0]
 		return nil
 	}
@@ -502,6 +611,60 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 		return rep, err
 	}
 	keys.close()
+	trace("claims")
+
+	// Identities and decisions.
+	rr, err := sp2.reader()
+	if err != nil {
+		return rep, err
+	}
+	var dIn store.DecisionIn
+	for n := int64(0); ; n++ {
+		if n%rowCheck == 0 {
+			if err := ctx.Err(); err != nil {
+				return rep, err
+			}
+			if n > 0 {
+				loading(n)
+			}
+		}
+		b, err := rr.next()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			return rep, fmt.Errorf("read back the load's temporary file: %w", err)
+		}
+		d := dec{b: b[1:]}
+		switch b[0] {
+		case spIdentity:
+			id := uint32(d.uvarint())
+			typ, val := d.str(), d.str()
+			line, ts := d.varint(), d.varint()
+			if d.err {
+				return rep, errCorrupt
+			}
+			if err := tx.AddIdentity(int64(id), typ, val, int64(res.Customer[id]), res.Shared[id], line, ts); err != nil {
+				return rep, err
+			}
+		case spDecision:
+			if err := decodeDecision(&d, &dIn); err != nil {
+				return rep, err
+			}
+			dIn.Customer = int64(res.Customer[dIn.Identity])
+			if err := tx.AddDecision(&dIn); err != nil {
+				return rep, err
+			}
+		default:
+			return rep, errCorrupt
+		}
+	}
+	sp2.close()
+	trace("identities")
+	if err := waitBG(); err != nil {
+		return rep, err
+	}
+	trace("waitsort")
+	sp.close()
 	tx.AddDuplicates(nDup)
 
 	// The events, in the order of the clustered key. A goroutine merges
@@ -572,6 +735,7 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 		return rep, mergeErr
 	}
 	events.close()
+	trace("events")
 	report("loading", spooled+done, size, 1.1)
 	if err := tx.Flush(); err != nil {
 		return rep, err
@@ -590,6 +754,7 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 		return rep, err
 	}
 	committed = true
+	trace("finish")
 	l.version++
 	l.cust, l.shared, l.links = res.Customer, res.Shared, all
 
@@ -932,6 +1097,7 @@ type prepared struct {
 	why    string
 	props  string
 	dedup  uint64
+	dec    *store.DecisionIn // a decision's fields (Identity and Customer are set later)
 	// offset is the reader's BytesRead after this row, taken by the
 	// producer so that progress never reads the reader from another
 	// goroutine.
@@ -942,12 +1108,43 @@ type prepared struct {
 const prepBatch = 512
 
 // produce reads r to the end, sending prepared rows in batches; it
-// returns a fatal reading error, or ctx's error when cancelled.
+// returns a fatal reading error, or ctx's error when cancelled. Two
+// goroutines share the work: this one reads and parses the rows, another
+// validates them and computes their JSON and de-duplication keys; the
+// batches keep the order of the file.
 func produce(ctx context.Context, r ingest.Reader, out chan<- []prepared, stop <-chan struct{}) error {
+	parsed := make(chan []prepared, 4)
+	prepDone := make(chan struct{})
+	go func() {
+		defer close(prepDone)
+		for batch := range parsed {
+			for i := range batch {
+				it := &batch[i]
+				if it.rowErr != nil {
+					continue
+				}
+				it.why = validate(&it.rec)
+				if it.why == "" {
+					prepare(it)
+				}
+			}
+			select {
+			case out <- batch:
+			case <-stop:
+				for range parsed { // let the reader finish its send
+				}
+				return
+			}
+		}
+	}()
+	defer func() {
+		close(parsed)
+		<-prepDone
+	}()
 	batch := make([]prepared, 0, prepBatch)
 	send := func() bool {
 		select {
-		case out <- batch:
+		case parsed <- batch:
 			batch = make([]prepared, 0, prepBatch)
 			return true
 		case <-stop:
@@ -973,10 +1170,6 @@ func produce(ctx context.Context, r ingest.Reader, out chan<- []prepared, stop <
 			return err
 		} else {
 			it.rec = rec
-			it.why = validate(&it.rec)
-			if it.why == "" {
-				prepare(it)
-			}
 		}
 		if len(batch) == prepBatch && !send() {
 			return nil
@@ -1007,6 +1200,8 @@ func prepare(it *prepared) {
 			it.dedup = h.sum()
 		}
 	case ingest.KindDecision:
+		it.dec = new(store.DecisionIn)
+		fillDecision(it.dec, r, 0, 0)
 	default:
 		it.props = "{}"
 		if len(r.Traits) > 0 {
