@@ -5,7 +5,6 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"sync"
 )
 
 // Defaults of Options.
@@ -294,24 +293,34 @@ func EvaluateAll(log *Log, actionDists [][]float64, estimatedRewards []float64, 
 	// DM's per-round terms (a pass over the log per policy through the
 	// reward model) are computed for all policies first, concurrently;
 	// an error is reported where the policy's DM would have been.
+	// They run while the other estimators' terms are computed below;
+	// dmDone[p] is closed when policy p's are ready.
 	dmTerms := make([][]float64, len(actionDists))
 	dmErrs := make([]error, len(actionDists))
+	dmDone := make([]chan struct{}, len(actionDists))
+	for p := range dmDone {
+		dmDone[p] = make(chan struct{})
+	}
 	if slices.ContainsFunc(ests, func(e Estimator) bool { return e.Kind == DM }) {
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, workers)
-		for p, ad := range actionDists {
-			m := dmModel(p)
-			if m == nil {
-				continue
+		go func() {
+			sem := make(chan struct{}, workers)
+			for p, ad := range actionDists {
+				m := dmModel(p)
+				if m == nil {
+					close(dmDone[p])
+					continue
+				}
+				sem <- struct{}{}
+				go func() {
+					defer func() { <-sem; close(dmDone[p]) }()
+					dmTerms[p], dmErrs[p] = m.DMTerms(ad)
+				}()
 			}
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				dmTerms[p], dmErrs[p] = m.DMTerms(ad)
-			}()
+		}()
+	} else {
+		for _, c := range dmDone {
+			close(c)
 		}
-		wg.Wait()
 	}
 	for p, ad := range actionDists {
 		in := Inputs{Log: log, ActionDist: ad, EstimatedRewards: estimatedRewards}
@@ -341,19 +350,29 @@ func EvaluateAll(log *Log, actionDists [][]float64, estimatedRewards []float64, 
 		}
 		terms := make([]pending, len(ests))
 		rep := Report{Alpha: alpha, Bootstrap: nBoot, Seed: opts.Seed}
-		for k, e := range ests {
-			var t Terms
-			if e.Kind == DM && dmModel(p) != nil {
-				if dmErrs[p] != nil {
-					return nil, dmErrs[p]
+		// DM's terms last (they come from the goroutines above); DM
+		// adds no V or D column, so the columns keep their order.
+		rep.Results = make([]Result, len(ests))
+		for pass := 0; pass < 2; pass++ {
+			for k, e := range ests {
+				isDM := e.Kind == DM && dmModel(p) != nil
+				if isDM != (pass == 1) {
+					continue
 				}
-				t = Terms{U: dmTerms[p]}
-			} else {
-				t = e.terms(in)
+				var t Terms
+				if isDM {
+					<-dmDone[p]
+					if dmErrs[p] != nil {
+						return nil, dmErrs[p]
+					}
+					t = Terms{U: dmTerms[p]}
+				} else {
+					t = e.terms(in)
+				}
+				terms[k] = pending{t.U, colOf(t.V), colOf(t.D)}
+				rep.Results[k] = Result{Estimator: e, Name: e.Name(), Value: t.Value(),
+					Low: math.NaN(), High: math.NaN(), StdErr: math.NaN()}
 			}
-			terms[k] = pending{t.U, colOf(t.V), colOf(t.D)}
-			rep.Results = append(rep.Results, Result{Estimator: e, Name: e.Name(), Value: t.Value(),
-				Low: math.NaN(), High: math.NaN(), StdErr: math.NaN()})
 		}
 		// U columns after V and D, so that a U can be a sum of them.
 		lay := make([]layout, len(ests))
