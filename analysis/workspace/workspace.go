@@ -175,7 +175,7 @@ func (w *Workspace) Variants(ctx context.Context, q Query, top int) (journey.Var
 	if err := w.Scan(ctx, q, v); err != nil {
 		return journey.VariantsResult{}, err
 	}
-	return v.Result(), nil
+	return v.ResultErr()
 }
 
 // Paths are the user paths (Sankey nodes and links) of q's journeys (see
@@ -235,7 +235,11 @@ func (w *Workspace) Overview(ctx context.Context, q Query, top int, funnel *jour
 	if err := journey.Scan(ctx, d, jq, accs...); err != nil {
 		return nil, err
 	}
-	o := &Overview{Transitions: t.Result(), Variants: v.Result(), Events: d.NumEvents(), Customers: d.NumCustomers()}
+	vr, err := v.ResultErr() // reads the listed variants' steps back from the dataset
+	if err != nil {
+		return nil, err
+	}
+	o := &Overview{Transitions: t.Result(), Variants: vr, Events: d.NumEvents(), Customers: d.NumCustomers()}
 	if f != nil {
 		r := f.Result()
 		o.Funnel = &r
