@@ -33,6 +33,11 @@ var benchFunnel = journey.FunnelOptions{
 // benchStore opens $WORKBENCH_BENCH_DB, or loads a 2,000-customer sample.
 func benchStore(b *testing.B) *store.Store {
 	if p := os.Getenv("WORKBENCH_BENCH_DB"); p != "" {
+		// Opening a missing path would create an empty database and
+		// fail later with a puzzling "no step is labelled" error.
+		if _, err := os.Stat(p); err != nil {
+			b.Fatalf("WORKBENCH_BENCH_DB: %v (load a sample into it first: make bench-compare does)", err)
+		}
 		st, err := store.Open(p)
 		if err != nil {
 			b.Fatal(err)
