@@ -3,6 +3,7 @@ package load
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -212,25 +213,13 @@ func (e *spEvent) size() int { return 88 + len(e.props) }
 // cmpEvent orders events by the clustered key of the events table:
 // (customer, time, seq).
 func cmpEvent(a, b *spEvent) int {
-	if a.cust != b.cust {
-		if a.cust < b.cust {
-			return -1
-		}
-		return 1
+	if c := cmp.Compare(a.cust, b.cust); c != 0 {
+		return c
 	}
-	if a.ts != b.ts {
-		if a.ts < b.ts {
-			return -1
-		}
-		return 1
+	if c := cmp.Compare(a.ts, b.ts); c != 0 {
+		return c
 	}
-	if a.seq != b.seq {
-		if a.seq < b.seq {
-			return -1
-		}
-		return 1
-	}
-	return 0
+	return cmp.Compare(a.seq, b.seq)
 }
 
 func appendEvent(b []byte, e *spEvent) []byte {
@@ -283,19 +272,10 @@ type keySeq struct {
 }
 
 func cmpKeySeq(a, b *keySeq) int {
-	if a.key != b.key {
-		if a.key < b.key {
-			return -1
-		}
-		return 1
+	if c := cmp.Compare(a.key, b.key); c != 0 {
+		return c
 	}
-	if a.seq != b.seq {
-		if a.seq < b.seq {
-			return -1
-		}
-		return 1
-	}
-	return 0
+	return cmp.Compare(a.seq, b.seq)
 }
 
 func appendKeySeq(b []byte, k *keySeq) []byte {
