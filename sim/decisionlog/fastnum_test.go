@@ -3,6 +3,8 @@ package decisionlog
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
+	"sort"
 	"strconv"
 	"testing"
 )
@@ -70,13 +72,55 @@ func TestIDSetMatchesMap(t *testing.T) {
 		}
 		ref[id] = true
 	}
-	if s.n != len(ref) {
-		t.Fatalf("set holds %d ids, want %d", s.n, len(ref))
+	if s.len() != len(ref) {
+		t.Fatalf("set holds %d ids, want %d", s.len(), len(ref))
 	}
 	for k := 0; k < 40000; k++ {
 		id := "D" + strconv.Itoa(k)
 		if s.has(id) != ref[id] {
 			t.Fatalf("has(%q) = %v, want %v", id, s.has(id), ref[id])
 		}
+	}
+}
+
+// The radix sort by time gives the order of a stable comparison sort:
+// times ascending, equal times in index order, whatever the span of the
+// times (negative ones and a span over 2⁶³ included).
+func TestSortByTimeMatchesStableSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, tc := range []struct {
+		name string
+		gen  func() int64
+	}{
+		{"few distinct times (many ties)", func() int64 { return 1767225600000 + int64(r.IntN(50))*1000 }},
+		{"a year of milliseconds", func() int64 { return 1767225600000 + r.Int64N(365*24*3600*1000) }},
+		{"negative and positive", func() int64 { return r.Int64N(1<<40) - 1<<39 }},
+		{"extremes", func() int64 {
+			switch r.IntN(3) {
+			case 0:
+				return math.MinInt64 + int64(r.IntN(3))
+			case 1:
+				return math.MaxInt64 - int64(r.IntN(3))
+			}
+			return int64(r.Uint64())
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := 20000
+			times := make([]int64, n)
+			for i := range times {
+				times[i] = tc.gen()
+			}
+			got := make([]int32, n)
+			want := make([]int32, n)
+			for i := range got {
+				got[i], want[i] = int32(i), int32(i)
+			}
+			sortByTime(got, times)
+			sort.SliceStable(want, func(a, b int) bool { return times[want[a]] < times[want[b]] })
+			if !slices.Equal(got, want) {
+				t.Fatalf("radix order differs from the stable sort's")
+			}
+		})
 	}
 }

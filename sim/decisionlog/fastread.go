@@ -380,7 +380,15 @@ func (f *fastLayout) slowRow(l *Log, raw []byte, line int64, path, order string)
 // the columns the log's previous Add set up (its keys); the log must have
 // had one Add with the same context keys.
 func (l *Log) addCtx(id, customer string, t int64, trigger string, ctx []string, action string, propensity, reward float64, converted bool) error {
-	return l.add(strings.Clone(id), string(ingest.IDCRM)+":"+customer, t, trigger, nil, ctx, action, propensity, reward, converted)
+	// The customer is the previous decision's (its string shared, not
+	// built again) when the ids agree.
+	const pre = string(ingest.IDCRM) + ":"
+	if n := len(l.Customer); n > 0 {
+		if p := l.Customer[n-1]; len(p) == len(pre)+len(customer) && p[len(pre):] == customer && p[:len(pre)] == pre {
+			return l.add(strings.Clone(id), p, t, trigger, nil, ctx, action, propensity, reward, converted)
+		}
+	}
+	return l.add(strings.Clone(id), pre+customer, t, trigger, nil, ctx, action, propensity, reward, converted)
 }
 
 // fastAgrees checks the fast conversion against the ingest reader on the

@@ -3,19 +3,22 @@ package decisionlog
 import "hash/maphash"
 
 // idSet is a set of decision ids: open addressing with linear probing
-// over slots holding each id with its 64-bit hash, so an insert or a
-// look-up touches one slot (and compares ids only when the hashes are
-// equal). It stands in for a map[string]bool of ids, which a log of a
-// million decisions fills with as many inserts.
+// over 8-byte slots, each holding 32 bits of the id's 64-bit hash and the
+// id's number in ids, so an insert or a look-up touches one small slot
+// (and compares ids only when those hash bits are equal). It stands in for
+// a map[string]bool of ids, which a log of a million decisions fills with
+// as many inserts; small slots keep the table of a million ids at 16 MB.
 type idSet struct {
 	seed  maphash.Seed
 	slots []idSlot
-	n     int
+	ids   []string // the ids in insertion order
 }
 
+// idSlot is an empty slot when ref is 0, else ids[ref−1] is its id and
+// h the upper 32 bits of that id's hash.
 type idSlot struct {
-	h  uint64 // hash of id, never 0 (0 marks an empty slot)
-	id string
+	h   uint32
+	ref uint32
 }
 
 // newIDSet returns an empty set with room for about n ids.
@@ -24,31 +27,28 @@ func newIDSet(n int) *idSet {
 	for size < 2*n {
 		size *= 2
 	}
-	return &idSet{seed: maphash.MakeSeed(), slots: make([]idSlot, size)}
+	return &idSet{seed: maphash.MakeSeed(), slots: make([]idSlot, size), ids: make([]string, 0, n)}
 }
 
-func (s *idSet) hash(id string) uint64 {
-	if h := maphash.String(s.seed, id); h != 0 {
-		return h
-	}
-	return 1
-}
+// len returns the number of ids in the set.
+func (s *idSet) len() int { return len(s.ids) }
 
 // add inserts id and reports whether it was new.
 func (s *idSet) add(id string) bool {
-	if 2*(s.n+1) > len(s.slots) {
+	if 2*(len(s.ids)+1) > len(s.slots) {
 		s.grow()
 	}
-	h := s.hash(id)
+	h := maphash.String(s.seed, id)
 	mask := uint64(len(s.slots) - 1)
+	tag := uint32(h >> 32)
 	for p := h & mask; ; p = (p + 1) & mask {
 		sl := &s.slots[p]
-		if sl.h == 0 {
-			sl.h, sl.id = h, id
-			s.n++
+		if sl.ref == 0 {
+			s.ids = append(s.ids, id)
+			sl.h, sl.ref = tag, uint32(len(s.ids))
 			return true
 		}
-		if sl.h == h && sl.id == id {
+		if sl.h == tag && s.ids[sl.ref-1] == id {
 			return false
 		}
 	}
@@ -56,32 +56,31 @@ func (s *idSet) add(id string) bool {
 
 // has reports whether id is in the set.
 func (s *idSet) has(id string) bool {
-	h := s.hash(id)
+	h := maphash.String(s.seed, id)
 	mask := uint64(len(s.slots) - 1)
+	tag := uint32(h >> 32)
 	for p := h & mask; ; p = (p + 1) & mask {
 		sl := &s.slots[p]
-		if sl.h == 0 {
+		if sl.ref == 0 {
 			return false
 		}
-		if sl.h == h && sl.id == id {
+		if sl.h == tag && s.ids[sl.ref-1] == id {
 			return true
 		}
 	}
 }
 
-// grow doubles the slots and re-inserts the ids.
+// grow doubles the slots and re-inserts the ids (rehashed: a slot keeps
+// only part of the hash).
 func (s *idSet) grow() {
-	old := s.slots
-	s.slots = make([]idSlot, 2*len(old))
+	s.slots = make([]idSlot, 2*len(s.slots))
 	mask := uint64(len(s.slots) - 1)
-	for _, sl := range old {
-		if sl.h == 0 {
-			continue
-		}
-		p := sl.h & mask
-		for s.slots[p].h != 0 {
+	for k, id := range s.ids {
+		h := maphash.String(s.seed, id)
+		p := h & mask
+		for s.slots[p].ref != 0 {
 			p = (p + 1) & mask
 		}
-		s.slots[p] = sl
+		s.slots[p] = idSlot{h: uint32(h >> 32), ref: uint32(k + 1)}
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sort"
@@ -56,7 +57,16 @@ type column struct {
 	name string
 	kind []uint8
 	num  []float64
+	// recent caches text values of this column already interned: slot
+	// textSlot(s) holds a string of the dictionary and its index.
+	recent [16]struct {
+		s string
+		d int
+	}
 }
+
+// textSlot is the slot of column.recent a text value s ≠ "" is cached in.
+func textSlot(s string) int { return (len(s)*7 + int(s[0]) + int(s[len(s)-1])) & 15 }
 
 // Log is a decision log held column-wise in memory (about 100 bytes per
 // decision for the sample's 11 features).
@@ -189,12 +199,17 @@ func (l *Log) add(id, customer string, t int64, trigger string, ctx map[string]s
 	}
 	i := len(l.Action)
 	l.ID = append(l.ID, id)
-	c, ok := l.custI[customer]
-	if !ok {
-		c = int32(len(l.custI))
-		l.custI[customer] = c
-	} else if i > 0 && l.Customer[i-1] == customer {
-		customer = l.Customer[i-1] // share the string
+	// A customer's decisions often follow each other: the previous
+	// decision's customer is checked before the map.
+	var c int32
+	if i > 0 && l.Customer[i-1] == customer {
+		c, customer = l.cust[i-1], l.Customer[i-1] // share the string
+	} else {
+		var ok bool
+		if c, ok = l.custI[customer]; !ok {
+			c = int32(len(l.custI))
+			l.custI[customer] = c
+		}
 	}
 	l.cust = append(l.cust, c)
 	l.Customer = append(l.Customer, customer)
@@ -266,7 +281,25 @@ func (l *Log) column(name string, i int) *column {
 }
 
 func (l *Log) set(c *column, text string) {
+	// A text value already interned for this column is found in its
+	// cache without parsing (the parse of a text is always the same).
+	if text != "" {
+		if r := &c.recent[textSlot(text)]; r.s == text {
+			c.kind = append(c.kind, kStr)
+			c.num = append(c.num, float64(r.d))
+			return
+		}
+	}
 	k, x := l.parse(text)
+	if k == kStr {
+		d := int(x)
+		if s := l.dict[d]; s == text {
+			c.recent[textSlot(s)] = struct {
+				s string
+				d int
+			}{s, d}
+		}
+	}
 	c.kind = append(c.kind, k)
 	c.num = append(c.num, x)
 }
@@ -346,15 +379,19 @@ func (l *Log) Finish() error {
 	for a, name := range l.Actions.Names {
 		l.chanOf[a] = l.Actions.Channel[name]
 	}
-	// The time-ordered copies are filled in ranges of ranks concurrently;
-	// the links to each customer's previous contact on this goroutine.
+	// The time-ordered copies are filled in ranges of decisions
+	// concurrently, each decision's cells written at its rank (the
+	// columns are read in order, one scattered row written per
+	// decision); then the links to each customer's previous contact are
+	// made in one pass in time order.
+	tCust := make([]int32, n)
 	workers := runtime.GOMAXPROCS(0)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for t := w * n / workers; t < (w+1)*n/workers; t++ {
-				i := l.order[t]
+			for i := w * n / workers; i < (w+1)*n/workers; i++ {
+				t := int(l.rank[i])
 				kind, num := l.tKind[t*nc:(t+1)*nc], l.tNum[t*nc:(t+1)*nc]
 				for j, c := range l.cols {
 					kind[j], num[j] = c.kind[i], c.num[i]
@@ -364,6 +401,7 @@ func (l *Log) Finish() error {
 				l.tReward[t] = l.Reward[i]
 				l.tConv[t] = l.Converted[i]
 				l.tTime[t] = l.Time[i]
+				tCust[t] = l.cust[i]
 			}
 		}()
 	}
@@ -371,14 +409,14 @@ func (l *Log) Finish() error {
 	for j := range last {
 		last[j] = -1
 	}
-	for t, i := range l.order {
-		c, a := l.cust[i], l.Action[i]
-		l.tContact[t] = contactLink{prev: last[c], ch: int32(a), time: l.Time[i]}
+	wg.Wait()
+	for t, c := range tCust {
+		a := l.tAction[t]
+		l.tContact[t] = contactLink{prev: last[c], ch: a, time: l.tTime[t]}
 		if l.chanOf[a] != "" {
 			last[c] = int32(t)
 		}
 	}
-	wg.Wait()
 	for _, c := range l.cols {
 		c.kind, c.num = c.kind[:n:n], c.num[:n:n]
 	}
@@ -388,9 +426,54 @@ func (l *Log) Finish() error {
 }
 
 // sortByTime sorts order (the indices 0…n−1, ascending) by time[i], ties
-// in index order — a stable sort — by sorting (time, index) pairs, the
-// two halves concurrently, and merging them.
+// in index order — a stable sort: a least-significant-digit radix sort
+// of (time − min time, index) pairs, 11 bits of time per pass, each pass
+// stable, so equal times keep their index order.
 func sortByTime(order []int32, time []int64) {
+	if len(order) < 4096 {
+		sortByTimeCmp(order, time)
+		return
+	}
+	type key struct {
+		k uint64
+		i int32
+	}
+	lo, hi := slices.Min(time), slices.Max(time)
+	span := uint64(hi) - uint64(lo) // exact modulo 2⁶⁴, and below it
+	const digit = 11
+	passes := (bits.Len64(span) + digit - 1) / digit
+	a := make([]key, len(order))
+	for j, i := range order {
+		a[j] = key{uint64(time[i]) - uint64(lo), i}
+	}
+	b := make([]key, len(order))
+	var count [1 << digit]int
+	for p := 0; p < passes; p++ {
+		shift := uint(p * digit)
+		clear(count[:])
+		for _, x := range a {
+			count[(x.k>>shift)&(1<<digit-1)]++
+		}
+		pos := 0
+		for d, c := range count {
+			count[d] = pos
+			pos += c
+		}
+		for _, x := range a {
+			d := (x.k >> shift) & (1<<digit - 1)
+			b[count[d]] = x
+			count[d]++
+		}
+		a, b = b, a
+	}
+	for j, x := range a {
+		order[j] = x.i
+	}
+}
+
+// sortByTimeCmp is sortByTime by comparison: (time, index) pairs sorted
+// in two halves concurrently and merged.
+func sortByTimeCmp(order []int32, time []int64) {
 	type key struct {
 		t int64
 		i int32

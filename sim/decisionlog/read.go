@@ -128,6 +128,7 @@ func readParts(path string, data []byte, actions *policy.Actions, parts int) (*L
 					end = len(data)
 				}
 				l := newSized(actions, bytes.Count(data[cuts[k]:end], []byte{'\n'})+1)
+				l.seen = newIDSet(bytes.Count(data[cuts[k]:cuts[k+1]], []byte{'\n'}) + 1) // this part's ids only
 				firstLine := int64(bytes.Count(data[:cuts[k]], []byte{'\n'})) + 1
 				ok, err := fillFast(l, fast, data[cuts[k]:cuts[k+1]], firstLine, path, order)
 				oks[k], logs[k] = ok && err == nil, l
