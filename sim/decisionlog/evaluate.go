@@ -166,6 +166,33 @@ func (l *Log) Encode(bins int) (*mat.Dense, []string, error) {
 // EncodeWith is Encode with the encoding options given in full (for
 // instance KeepNumbers, which Evaluate sets for the ridge reward models).
 func (l *Log) EncodeWith(opts ope.EncodeOptions) (*mat.Dense, []string, error) {
+	enc, err := l.fitEncoding(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	X, err := enc.TransformColumns(l.N(), l.columnFunc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return X, enc.Names(), nil
+}
+
+// EncodeRows is EncodeWith returning the matrix as ope.Rows, its non-zero
+// entries (for ope.FitRewardModelRows), without the dense matrix.
+func (l *Log) EncodeRows(opts ope.EncodeOptions) (*ope.Rows, []string, error) {
+	enc, err := l.fitEncoding(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	X, err := enc.TransformColumnsRows(l.N(), l.columnFunc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return X, enc.Names(), nil
+}
+
+// fitEncoding fits the encoding of EncodeWith.
+func (l *Log) fitEncoding(opts ope.EncodeOptions) (*ope.Encoding, error) {
 	n := l.N()
 	// The decisions the encoding is fitted on, read column-wise (the
 	// encoding FitEncoding gives on them as maps of every column's Text).
@@ -194,34 +221,29 @@ func (l *Log) EncodeWith(opts ope.EncodeOptions) (*mat.Dense, []string, error) {
 			}
 		}
 	}
-	enc, err := ope.FitEncodingColumns(len(fit), l.Features(), func(name string) func(r int) string {
+	return ope.FitEncodingColumns(len(fit), l.Features(), func(name string) func(r int) string {
 		j := l.index[name]
 		return func(r int) string { return l.textD(fit[r], j) }
 	}, opts)
-	if err != nil {
-		return nil, nil, err
+}
+
+// columnFunc is the encoder's accessor of the named feature: the same
+// values as Text gives, numbers passed as numbers (nil when the log has
+// no such feature).
+func (l *Log) columnFunc(name string) ope.ColumnFunc {
+	j, ok := l.index[name]
+	if !ok {
+		return nil
 	}
-	// Transform column-wise: the same values as Text gives, numbers
-	// passed as numbers.
-	X, err := enc.TransformColumns(n, func(name string) ope.ColumnFunc {
-		j, ok := l.index[name]
-		if !ok {
-			return nil
+	return func(i int) (string, float64, bool) {
+		switch k, x := l.cellD(i, j); k {
+		case kNum:
+			return "", x, true
+		case kMissing:
+			return "", 0, false
 		}
-		return func(i int) (string, float64, bool) {
-			switch k, x := l.cellD(i, j); k {
-			case kNum:
-				return "", x, true
-			case kMissing:
-				return "", 0, false
-			}
-			return l.textD(i, j), 0, false
-		}
-	})
-	if err != nil {
-		return nil, nil, err
+		return l.textD(i, j), 0, false
 	}
-	return X, enc.Names(), nil
 }
 
 // Options control Evaluate.
@@ -323,7 +345,7 @@ func Evaluate(l *Log, build BuildFunc, opts Options) ([]Result, Timing, error) {
 	}
 	// The reward model is fitted (and prepared for DM's terms) on one
 	// goroutine while the policies are computed on the others.
-	var X *mat.Dense
+	var X *ope.Rows
 	var model *ope.RewardModel
 	var modelErr error
 	modelDone := make(chan struct{})
@@ -341,10 +363,10 @@ func Evaluate(l *Log, build BuildFunc, opts Options) ([]Result, Timing, error) {
 			bins = 0
 		}
 		keep := bins > 0 && !opts.StepsOnly && opts.RewardModel.Kind != ope.Tabular
-		if X, _, modelErr = l.EncodeWith(ope.EncodeOptions{NumericBins: bins, KeepNumbers: keep}); modelErr != nil {
+		if X, _, modelErr = l.EncodeRows(ope.EncodeOptions{NumericBins: bins, KeepNumbers: keep}); modelErr != nil {
 			return
 		}
-		if model, modelErr = ope.FitRewardModelDetail(X, log.Actions, log.Rewards, log.K, opts.RewardModel); modelErr != nil {
+		if model, modelErr = ope.FitRewardModelRows(X, log.Actions, log.Rewards, log.K, opts.RewardModel); modelErr != nil {
 			return
 		}
 		if needDM {
@@ -377,7 +399,7 @@ func Evaluate(l *Log, build BuildFunc, opts Options) ([]Result, Timing, error) {
 			t0 := time.Now()
 			mo := opts.RewardModel
 			mo.Groups = l.Folds(folds, opts.Seed)
-			grouped, err := ope.FitRewardModelDetail(X, log.Actions, log.Rewards, log.K, mo)
+			grouped, err := ope.FitRewardModelRows(X, log.Actions, log.Rewards, log.K, mo)
 			if err != nil {
 				return nil, tm, err
 			}

@@ -87,7 +87,7 @@ func (m *RewardModel) usedBy() [][]int {
 
 func (m *RewardModel) ridgeInfluence(pi []float64) ([]float64, error) {
 	n, K := len(m.actions), m.K
-	_, d := m.X.Dims()
+	d := m.rows.D
 	p := 1 + d
 	if m.pooled {
 		p += K - 1
@@ -97,7 +97,7 @@ func (m *RewardModel) ridgeInfluence(pi []float64) ([]float64, error) {
 	S := make([]float64, folds*models*p)
 	for i := 0; i < n; i++ {
 		f := m.fold[i]
-		x := m.X.RawRowView(i)
+		cols, x := m.rows.row(i)
 		for a := 0; a < K; a++ {
 			w := pi[i*K+a]
 			if w == 0 {
@@ -105,8 +105,12 @@ func (m *RewardModel) ridgeInfluence(pi []float64) ([]float64, error) {
 			}
 			s := S[(f*models+m.modelOf(a))*p:][:p]
 			s[0] += w
-			for j, v := range x {
-				s[1+j] += w * v
+			// Over x's non-zero entries: w·0 would add +0 or −0 to a
+			// sum that is never −0 (it starts at +0 and, rounding to
+			// nearest, an exact cancellation gives +0), leaving it as
+			// it is.
+			for k, j := range cols {
+				s[1+j] += w * x[k]
 			}
 			if m.pooled && a > 0 {
 				s[d+a] += w
@@ -133,7 +137,7 @@ func (m *RewardModel) ridgeInfluence(pi []float64) ([]float64, error) {
 	parallelRanges(n, 4096, func(lo, hi int) {
 		for j := lo; j < hi; j++ {
 			a := m.actions[j]
-			x := m.X.RawRowView(j)
+			cols, x := m.rows.row(j)
 			md := m.modelOf(a)
 			for k, f := range used[m.fold[j]] {
 				vf := v[f*models+md]
@@ -142,10 +146,8 @@ func (m *RewardModel) ridgeInfluence(pi []float64) ([]float64, error) {
 				}
 				// v·z(x_j,a_j) with z = [1, x_j, onehot(a_j)].
 				dot := vf[0]
-				for c, xc := range x {
-					if xc != 0 {
-						dot += vf[1+c] * xc
-					}
+				for k, c := range cols {
+					dot += vf[1+c] * x[k]
 				}
 				if m.pooled && a > 0 {
 					dot += vf[d+a]
@@ -166,8 +168,7 @@ func (m *RewardModel) ridgeInfluence(pi []float64) ([]float64, error) {
 func (m *RewardModel) ridgeResiduals(used [][]int) error {
 	m.looOnce.Do(func() {
 		n, K := len(m.actions), m.K
-		_, d := m.X.Dims()
-		p := 1 + d
+		p := 1 + m.rows.D
 		if m.pooled {
 			p += K - 1
 		}
@@ -203,17 +204,11 @@ func (m *RewardModel) ridgeResiduals(used [][]int) error {
 		}
 		m.loo = make([]float64, n*m.maxUsed)
 		parallelRanges(n, 4096, func(lo, hi int) {
-			z := make([]float64, p)
+			zv := make([]float64, 0, p)
 			nz := make([]int, 0, p)
 			for j := lo; j < hi; j++ {
 				a := m.actions[j]
-				zj := m.design(z, j, a)
-				nz = nz[:0]
-				for c, zc := range zj {
-					if zc != 0 {
-						nz = append(nz, c)
-					}
-				}
+				nz, zv = m.design(nz[:0], zv[:0], j, a)
 				md := m.modelOf(a)
 				for k, f := range used[m.fold[j]] {
 					beta, A := m.betas[f*K+a], full[f*models+md]
@@ -224,12 +219,12 @@ func (m *RewardModel) ridgeResiduals(used [][]int) error {
 					// (A symmetric), over z's non-zero entries.
 					pred, h := 0.0, 0.0
 					for t, c := range nz {
-						zc := zj[c]
+						zc := zv[t]
 						pred += beta[c] * zc
 						row := A[c*p : (c+1)*p]
 						off := 0.0
-						for _, e := range nz[t+1:] {
-							off += zj[e] * row[e]
+						for u, e := range nz[t+1:] {
+							off += zv[t+1+u] * row[e]
 						}
 						h += zc * (zc*row[c] + 2*off)
 					}

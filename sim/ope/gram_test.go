@@ -30,6 +30,7 @@ func TestGramSparseMatchesDense(t *testing.T) {
 	dense, sparse := newGram(p), newGram(p)
 	z := make([]float64, p)
 	var nz []int
+	var zv []float64
 	for i := 0; i < n; i++ {
 		clear(z)
 		z[0] = 1
@@ -41,15 +42,15 @@ func TestGramSparseMatchesDense(t *testing.T) {
 				z[c] = r.NormFloat64() * 50
 			}
 		}
-		nz = nz[:0]
+		nz, zv = nz[:0], zv[:0]
 		for c, v := range z {
 			if v != 0 {
-				nz = append(nz, c)
+				nz, zv = append(nz, c), append(zv, v)
 			}
 		}
 		y := r.NormFloat64()
 		dense.addDense(z, y)
-		sparse.addSparse(z, nz, y)
+		sparse.addSparse(zv, nz, y)
 	}
 	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
 	for j := range dense.g {

@@ -118,8 +118,12 @@ type RewardModel struct {
 	// K is the number of actions.
 	K int
 
+	// X is the dense context matrix the model was fitted on
+	// (FitRewardModelDetail); nil when it was fitted on Rows.
+	X *mat.Dense
+
 	kind    RewardModelKind
-	X       *mat.Dense
+	rows    *Rows
 	actions []int
 	rewards []float64
 	fold    []int   // combined fold of each round
@@ -144,12 +148,29 @@ type RewardModel struct {
 // FitRewardModelDetail is FitRewardModel returning the fitted model (see
 // RewardModel); its Q is FitRewardModel's result.
 func FitRewardModelDetail(X *mat.Dense, actions []int, rewards []float64, K int, opts RewardModelOptions) (*RewardModel, error) {
+	if X == nil {
+		return nil, fmt.Errorf("ope: no context features given; encode the ctx_* columns with Encode")
+	}
+	m, err := FitRewardModelRows(SparseRows(X), actions, rewards, K, opts)
+	if err != nil {
+		return nil, err
+	}
+	m.X = X
+	return m, nil
+}
+
+// FitRewardModelRows is FitRewardModelDetail with the context features
+// given as Rows (their non-zero entries): the same model, the same
+// predictions bit for bit, as for the dense matrix they come from (every
+// sum the fit makes skips only products with a zero factor, which add
+// nothing), without the dense matrix. The model's X is nil.
+func FitRewardModelRows(X *Rows, actions []int, rewards []float64, K int, opts RewardModelOptions) (*RewardModel, error) {
 	n := len(actions)
 	if X == nil {
 		return nil, fmt.Errorf("ope: no context features given; encode the ctx_* columns with Encode")
 	}
-	if r, _ := X.Dims(); r != n {
-		return nil, fmt.Errorf("ope: %d rows of context features for %d logged rounds; give one row per round", r, n)
+	if X.N != n {
+		return nil, fmt.Errorf("ope: %d rows of context features for %d logged rounds; give one row per round", X.N, n)
 	}
 	if len(rewards) != n {
 		return nil, fmt.Errorf("ope: %d rewards for %d logged rounds", len(rewards), n)
@@ -199,7 +220,7 @@ func FitRewardModelDetail(X *mat.Dense, actions []int, rewards []float64, K int,
 			}
 		}
 	}
-	m := &RewardModel{K: K, kind: opts.Kind, X: X, actions: actions, rewards: rewards, fold: fold, train: train}
+	m := &RewardModel{K: K, kind: opts.Kind, rows: X, actions: actions, rewards: rewards, fold: fold, train: train}
 	switch opts.Kind {
 	case RidgePerAction, RidgePooled:
 		alpha := opts.Alpha
@@ -255,17 +276,17 @@ const gramBlock = 1 << 16
 
 func newGram(p int) *gram { return &gram{p: p, g: make([]float64, p*p), h: make([]float64, p)} }
 
-// addSparse adds round (z, r) to the sums, z's non-zero entries being at
-// the ascending indices nz: G_jk += z_j z_k (k ≥ j), h_j += z_j r. It
-// skips only products with a zero factor, which add nothing, so the sums
-// are those of the dense update over every j ≤ k, term by term.
-func (s *gram) addSparse(z []float64, nz []int, r float64) {
+// addSparse adds round (z, r) to the sums, z's non-zero entries being
+// zv[t] at the ascending indices nz[t]: G_jk += z_j z_k (k ≥ j), h_j +=
+// z_j r. It skips only products with a zero factor, which add nothing, so
+// the sums are those of the dense update over every j ≤ k, term by term.
+func (s *gram) addSparse(zv []float64, nz []int, r float64) {
 	p := s.p
 	for a, j := range nz {
-		zj := z[j]
+		zj := zv[a]
 		row := s.g[j*p : (j+1)*p]
-		for _, k := range nz[a:] {
-			row[k] += zj * z[k]
+		for b, k := range nz[a:] {
+			row[k] += zj * zv[a+b]
 		}
 		s.h[j] += zj * r
 	}
@@ -309,19 +330,20 @@ func (s *gram) solve(alpha float64) ([]float64, *mat.Cholesky, error) {
 	return beta.RawVector().Data, ch, nil
 }
 
-// design writes z(x_i, a) into z: [1, x_i] for a per-action model,
-// [1, x_i, onehot(a)] (action 0 the baseline) for the pooled one.
-func (m *RewardModel) design(z []float64, i, a int) []float64 {
-	_, d := m.X.Dims()
-	z[0] = 1
-	copy(z[1:1+d], m.X.RawRowView(i))
-	if m.pooled {
-		clear(z[1+d:])
-		if a > 0 {
-			z[d+a] = 1
-		}
+// design appends the non-zero entries of z(x_i, a) — [1, x_i] for a
+// per-action model, [1, x_i, onehot(a)] (action 0 the baseline) for the
+// pooled one — to nz (their indices, ascending) and zv (their values).
+func (m *RewardModel) design(nz []int, zv []float64, i, a int) ([]int, []float64) {
+	d := m.rows.D
+	nz, zv = append(nz, 0), append(zv, 1)
+	cols, vals := m.rows.row(i)
+	for k, c := range cols {
+		nz, zv = append(nz, 1+int(c)), append(zv, vals[k])
 	}
-	return z
+	if m.pooled && a > 0 {
+		nz, zv = append(nz, d+a), append(zv, 1)
+	}
+	return nz, zv
 }
 
 // models is the number of separate ridge systems per fold.
@@ -341,9 +363,9 @@ func (m *RewardModel) modelOf(a int) int {
 }
 
 func (m *RewardModel) fitRidge(alpha float64, pooled bool) error {
-	X, actions, rewards, K, fold, folds := m.X, m.actions, m.rewards, m.K, m.fold, len(m.train)
+	X, actions, rewards, K, fold, folds := m.rows, m.actions, m.rewards, m.K, m.fold, len(m.train)
 	m.pooled = pooled
-	n, d := X.Dims()
+	n, d := X.N, X.D
 	p := 1 + d
 	if pooled {
 		p += K - 1
@@ -357,7 +379,7 @@ func (m *RewardModel) fitRidge(alpha float64, pooled bool) error {
 	nb := (n + gramBlock - 1) / gramBlock
 	blocks := make([][]*gram, nb)
 	parallelRanges(nb, 1, func(lo, hi int) {
-		z := make([]float64, p)
+		zv := make([]float64, 0, p)
 		nz := make([]int, 0, p)
 		for b := lo; b < hi; b++ {
 			bp := make([]*gram, folds*models)
@@ -366,14 +388,8 @@ func (m *RewardModel) fitRidge(alpha float64, pooled bool) error {
 			}
 			for i := b * gramBlock; i < min(n, (b+1)*gramBlock); i++ {
 				a := actions[i]
-				zi := m.design(z, i, a)
-				nz = nz[:0]
-				for c, v := range zi {
-					if v != 0 {
-						nz = append(nz, c)
-					}
-				}
-				bp[fold[i]*models+m.modelOf(a)].addSparse(zi, nz, rewards[i])
+				nz, zv = m.design(nz[:0], zv[:0], i, a)
+				bp[fold[i]*models+m.modelOf(a)].addSparse(zv, nz, rewards[i])
 			}
 			blocks[b] = bp
 		}
@@ -424,16 +440,9 @@ func (m *RewardModel) fitRidge(alpha float64, pooled bool) error {
 	}
 	q := make([]float64, n*K)
 	parallelRanges(n, 4096, func(lo, hi int) {
-		nz := make([]int, 0, d)
 		for i := lo; i < hi; i++ {
 			f := fold[i]
-			x := X.RawRowView(i)
-			nz = nz[:0]
-			for j, v := range x {
-				if v != 0 {
-					nz = append(nz, j)
-				}
-			}
+			nz, x := X.row(i)
 			for a := 0; a < K; a++ {
 				beta := betas[f*K+a]
 				if beta == nil {
@@ -442,8 +451,8 @@ func (m *RewardModel) fitRidge(alpha float64, pooled bool) error {
 				}
 				// β·[1,x] over x's non-zero entries.
 				v := beta[0]
-				for _, j := range nz {
-					v += beta[1+j] * x[j]
+				for k, j := range nz {
+					v += beta[1+j] * x[k]
 				}
 				if pooled && a > 0 {
 					v += beta[d+a]
@@ -456,18 +465,19 @@ func (m *RewardModel) fitRidge(alpha float64, pooled bool) error {
 	return nil
 }
 
-// cellIDs numbers the distinct rows of X in order of first appearance.
-func cellIDs(X *mat.Dense) ([]int, int) {
-	n, d := X.Dims()
+// cellIDs numbers the distinct rows of X in order of first appearance
+// (−0 and +0 being one value: Rows hold neither).
+func cellIDs(X *Rows) ([]int, int) {
+	n := X.N
 	ids := make([]int, n)
 	seen := make(map[string]int)
-	buf := make([]byte, 8*d)
+	var buf []byte
 	for i := 0; i < n; i++ {
-		for j, v := range X.RawRowView(i) {
-			if v == 0 {
-				v = 0 // −0 and +0 are one cell
-			}
-			binary.LittleEndian.PutUint64(buf[8*j:], math.Float64bits(v))
+		buf = buf[:0]
+		cols, vals := X.row(i)
+		for k, c := range cols {
+			buf = binary.LittleEndian.AppendUint32(buf, uint32(c))
+			buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(vals[k]))
 		}
 		id, ok := seen[string(buf)]
 		if !ok {
@@ -480,7 +490,7 @@ func cellIDs(X *mat.Dense) ([]int, int) {
 }
 
 func (m *RewardModel) fitTabular(sh float64) {
-	X, actions, rewards, K, fold, folds := m.X, m.actions, m.rewards, m.K, m.fold, len(m.train)
+	X, actions, rewards, K, fold, folds := m.rows, m.actions, m.rewards, m.K, m.fold, len(m.train)
 	n := len(actions)
 	cell, nCells := cellIDs(X)
 	// Sums and counts per (fold, cell, action) and per (fold, action).
