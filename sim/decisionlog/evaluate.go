@@ -48,13 +48,15 @@ const DefaultPolicyFolds = 5
 // once (a builder that parses a policy file afresh on each call is); the
 // result does not depend on the number of goroutines.
 func (l *Log) CrossFitDists(build BuildFunc, k int, seed uint64) (names []string, dists [][]float64, err error) {
-	names, dists, _, err = l.crossFit(build, k, seed)
+	names, dists, _, err = l.crossFit(build, k, seed, nil)
 	return names, dists, err
 }
 
 // crossFit is CrossFitDists also reporting, per policy, whether it learns
-// from the log (policy.LearnsFromLog).
-func (l *Log) crossFit(build BuildFunc, k int, seed uint64) (names []string, dists [][]float64, learns []bool, err error) {
+// from the log (policy.LearnsFromLog). When onFirst is not nil it is
+// called with that report as soon as the first build is made, before the
+// policies are scored.
+func (l *Log) crossFit(build BuildFunc, k int, seed uint64, onFirst func(learns []bool)) (names []string, dists [][]float64, learns []bool, err error) {
 	if k < 1 {
 		k = 1
 	}
@@ -82,6 +84,9 @@ func (l *Log) crossFit(build BuildFunc, k int, seed uint64) (names []string, dis
 				names = append(names, p.Name())
 				learns = append(learns, policy.LearnsFromLog(p))
 				dists[j] = make([]float64, n*K)
+			}
+			if onFirst != nil {
+				onFirst(slices.Clone(learns))
 			}
 			return nil
 		}
@@ -343,12 +348,23 @@ func Evaluate(l *Log, build BuildFunc, opts Options) ([]Result, Timing, error) {
 		needModel = needModel || e.NeedsRewardModel()
 		needDM = needDM || e.Kind == ope.DM
 	}
+	folds := opts.PolicyFolds
+	if folds == 0 {
+		folds = DefaultPolicyFolds
+	}
 	// The reward model is fitted (and prepared for DM's terms) on one
-	// goroutine while the policies are computed on the others.
+	// goroutine while the policies are computed on the others; so is
+	// the model fitted within policy folds, once the first build of the
+	// policies shows that one learns from the log (firstLearns, set
+	// before built is closed).
 	var X *ope.Rows
-	var model *ope.RewardModel
+	var model, grouped *ope.RewardModel
 	var modelErr error
 	modelDone := make(chan struct{})
+	built := make(chan struct{})
+	var firstLearns []bool
+	var builtOnce sync.Once
+	onFirst := func(learns []bool) { builtOnce.Do(func() { firstLearns = learns; close(built) }) }
 	go func() {
 		defer close(modelDone)
 		if !needModel {
@@ -370,16 +386,26 @@ func Evaluate(l *Log, build BuildFunc, opts Options) ([]Result, Timing, error) {
 			return
 		}
 		if needDM {
-			modelErr = model.Prepare()
+			if modelErr = model.Prepare(); modelErr != nil {
+				return
+			}
+		}
+		if needDM && folds > 1 {
+			<-built
+			if slices.Contains(firstLearns, true) {
+				mo := opts.RewardModel
+				mo.Groups = l.Folds(folds, opts.Seed)
+				if grouped, modelErr = ope.FitRewardModelRows(X, log.Actions, log.Rewards, log.K, mo); modelErr != nil {
+					return
+				}
+				modelErr = grouped.Prepare()
+			}
 		}
 		tm.RewardModel = time.Since(t0)
 	}()
 	t0 := time.Now()
-	folds := opts.PolicyFolds
-	if folds == 0 {
-		folds = DefaultPolicyFolds
-	}
-	names, dists, learns, err := l.crossFit(build, folds, opts.Seed)
+	names, dists, learns, err := l.crossFit(build, folds, opts.Seed, onFirst)
+	onFirst(nil) // no build was made: the model goroutine need not wait
 	tm.Policies = time.Since(t0)
 	<-modelDone
 	if err != nil {
@@ -396,20 +422,12 @@ func Evaluate(l *Log, build BuildFunc, opts Options) ([]Result, Timing, error) {
 	if needDM && model != nil {
 		eo.DMModel = model
 		if folds > 1 && slices.Contains(learns, true) {
-			t0 := time.Now()
-			mo := opts.RewardModel
-			mo.Groups = l.Folds(folds, opts.Seed)
-			grouped, err := ope.FitRewardModelRows(X, log.Actions, log.Rewards, log.K, mo)
-			if err != nil {
-				return nil, tm, err
-			}
 			eo.DMModels = make([]*ope.RewardModel, len(names))
 			for j, lf := range learns {
 				if lf {
 					eo.DMModels[j] = grouped
 				}
 			}
-			tm.RewardModel += time.Since(t0)
 		}
 	}
 	t0 = time.Now()

@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"math"
 	"math/bits"
 	"runtime"
 	"slices"
@@ -128,6 +129,12 @@ type Log struct {
 	tKind  []uint8
 	tNum   []float64
 	chanOf []string
+
+	// cellOf[t] is the logging cell (policy.CellKey) of the decision of
+	// rank t, an index in cellKeys; computed once, on first use.
+	cellOnce sync.Once
+	cellOf   []int32
+	cellKeys [][]byte
 }
 
 // contactLink is one step of the walk over a customer's earlier
@@ -662,7 +669,19 @@ func (l *Log) contextExceptT(foldT []int8, f int8) *policy.Context {
 		}
 		return nil
 	}
-	return &policy.Context{N: n, EachOutcome: outcomes, Each: func(fn func(d *policy.Logged) error) error {
+	cells := func(fn func(cell []byte, action int) error) error {
+		l.cellOnce.Do(l.computeCells)
+		for t := range l.order {
+			if foldT != nil && foldT[t] == f {
+				continue
+			}
+			if err := fn(l.cellKeys[l.cellOf[t]], int(l.tAction[t])); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return &policy.Context{N: n, EachOutcome: outcomes, EachCell: cells, Each: func(fn func(d *policy.Logged) error) error {
 		var s policy.State
 		d := policy.Logged{State: &s}
 		for t := range l.order {
@@ -677,6 +696,45 @@ func (l *Log) contextExceptT(foldT []int8, f int8) *policy.Context {
 		}
 		return nil
 	}}
+}
+
+// computeCells sets cellOf and cellKeys: the logging cell of every
+// decision, policy.CellKey of its state. The key depends only on the
+// features policy.CellFeature names, so decisions with the same cells in
+// those columns share it, and it is computed once per distinct
+// combination, on a state holding only those features.
+func (l *Log) computeCells() {
+	var cols []int
+	for j, c := range l.cols {
+		if policy.CellFeature(c.name) {
+			cols = append(cols, j)
+		}
+	}
+	n, nc := l.N(), len(l.cols)
+	l.cellOf = make([]int32, n)
+	ids := map[string]int32{}
+	var buf []byte
+	s := policy.State{Features: map[string]policy.Value{}}
+	for t := 0; t < n; t++ {
+		buf = buf[:0]
+		for _, j := range cols {
+			buf = append(buf, l.tKind[t*nc+j])
+			buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(l.tNum[t*nc+j]))
+		}
+		id, ok := ids[string(buf)]
+		if !ok {
+			clear(s.Features)
+			for _, j := range cols {
+				if k := l.tKind[t*nc+j]; k != kMissing {
+					s.Features[l.cols[j].name] = l.valueOf(k, l.tNum[t*nc+j])
+				}
+			}
+			id = int32(len(l.cellKeys))
+			l.cellKeys = append(l.cellKeys, policy.CellKey(nil, &s))
+			ids[string(buf)] = id
+		}
+		l.cellOf[t] = id
+	}
 }
 
 // Folds assigns every decision to one of k folds by its customer: a

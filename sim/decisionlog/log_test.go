@@ -107,3 +107,45 @@ func TestCrossFitDistsWorkers(t *testing.T) {
 		}
 	}
 }
+
+// TestEachCell: the build context's EachCell visits the decisions Each
+// visits, in the same order, with the logged action and the CellKey of
+// each decision's state — on a log whose consent columns are true, false,
+// missing and not boolean, and over the decisions outside a fold.
+func TestEachCell(t *testing.T) {
+	l := decisionlog.New(policy.DefaultActions())
+	consent := []string{"true", "false", "", "yes"}
+	for i := 0; i < 200; i++ {
+		ctx := map[string]string{"consent_email": consent[i%4], "consent_sms": consent[i/4%4], "region": []string{"N", "S"}[i%2]}
+		trig := []string{"lapse", "cart_abandon", ""}[i%3]
+		if err := l.Add("", []string{"C1", "C2", "C3"}[i%3], int64(1000-i%17), trig, ctx, policy.DefaultActions().Names[i%5], 0.5, 1, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	_, dists, err := l.CrossFitDists(func(ctx *policy.Context) ([]policy.Policy, error) {
+		var want, got []string
+		if err := ctx.Each(func(d *policy.Logged) error {
+			want = append(want, string(policy.CellKey(nil, d.State))+"/"+policy.DefaultActions().Names[d.Action])
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		if err := ctx.EachCell(func(cell []byte, a int) error {
+			got = append(got, string(cell)+"/"+policy.DefaultActions().Names[a])
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		if len(want) != ctx.N || !slices.Equal(got, want) {
+			t.Errorf("EachCell visited %d decisions, Each %d (N %d); they differ: %v", len(got), len(want), ctx.N, !slices.Equal(got, want))
+		}
+		p, err := policy.NewLoggedPolicy("logged", policy.DefaultActions(), ctx)
+		return []policy.Policy{p}, err
+	}, 3, 1)
+	if err != nil || len(dists) != 1 {
+		t.Fatal(err)
+	}
+}

@@ -93,3 +93,56 @@ func TestThompsonProbsDependOnlyOnState(t *testing.T) {
 		t.Errorf("sms_discount has mass %v without consent", pa[sms])
 	}
 }
+
+// The logged policy built through Context.EachCell — fed, as a log would
+// feed it, the CellKey of each state cut down to its CellFeature features
+// — is the one built through Each: the same distribution in every state.
+func TestLoggedPolicyEachCell(t *testing.T) {
+	states := []*State{
+		full("trigger", "cart_abandon", "cart_value", 40.0),
+		st("trigger", "lapse", "consent_email", true, "consent_sms", false, "region", "North"),
+		st("trigger", "lapse", "consent_email", true, "consent_sms", false, "region", "Wales"),
+		st("trigger", "lapse", "consent_sms", true),
+		full("trigger", "lapse", "orders_90d", 2.0),
+	}
+	var logs []Logged
+	for i, s := range states {
+		logs = append(logs, Logged{State: s, Action: i % len(testActions.Names), Propensity: 0.5})
+	}
+	ctx := logCtx(logs)
+	fast := *ctx
+	fast.EachCell = func(fn func(cell []byte, action int) error) error {
+		return ctx.Each(func(d *Logged) error {
+			cut := &State{Features: map[string]Value{}}
+			for name, v := range d.State.Features {
+				if CellFeature(name) {
+					cut.Features[name] = v
+				}
+			}
+			return fn(CellKey(nil, cut), d.Action)
+		})
+	}
+	fast.Each = func(func(d *Logged) error) error { t.Fatal("Each used although EachCell is set"); return nil }
+	a, err := NewLoggedPolicy("a", testActions, ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewLoggedPolicy("b", testActions, &fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := len(testActions.Names)
+	pa, pb := make([]float64, k), make([]float64, k)
+	for _, s := range append(states, st("trigger", "browse")) {
+		a.Probs(s, pa)
+		b.Probs(s, pb)
+		for j := range pa {
+			if pa[j] != pb[j] {
+				t.Fatalf("state %v: %v through Each, %v through EachCell", s.Features, pa, pb)
+			}
+		}
+	}
+	if len(a.cells) != 4 || len(b.cells) != 4 {
+		t.Errorf("%d and %d cells, want 4 (the region is not part of the cell)", len(a.cells), len(b.cells))
+	}
+}

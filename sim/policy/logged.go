@@ -30,6 +30,12 @@ type Context struct {
 	// each decision's state: a cheaper pass for builders that read no
 	// feature (WarmStart's normalising pass). Nil means use Each.
 	EachOutcome func(fn func(action int, propensity, reward float64, converted bool) error) error
+	// EachCell, when set, visits the same decisions in the same order as
+	// Each but gives only each decision's logging cell — CellKey of its
+	// state (fn must not keep the slice) — and logged action: a cheaper
+	// pass for the logged policy, which reads nothing else. Nil means
+	// use Each.
+	EachCell func(fn func(cell []byte, action int) error) error
 }
 
 // eachOutcome calls fn for every logged decision through EachOutcome when
@@ -93,18 +99,26 @@ func NewLoggedPolicy(label string, actions *Actions, ctx *Context) (*LoggedPolic
 	}
 	k := len(actions.Names)
 	lp := &LoggedPolicy{Label: label, Actions: actions, cells: map[string][]float64{}, overall: make([]float64, k)}
-	var key []byte
-	err := ctx.Each(func(d *Logged) error {
-		key = CellKey(key[:0], d.State)
+	count := func(key []byte, action int) error {
 		c, ok := lp.cells[string(key)]
 		if !ok {
 			c = make([]float64, k)
 			lp.cells[string(key)] = c
 		}
-		c[d.Action]++
-		lp.overall[d.Action]++
+		c[action]++
+		lp.overall[action]++
 		return nil
-	})
+	}
+	var err error
+	if ctx.EachCell != nil {
+		err = ctx.EachCell(count)
+	} else {
+		var key []byte
+		err = ctx.Each(func(d *Logged) error {
+			key = CellKey(key[:0], d.State)
+			return count(key, d.Action)
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +180,11 @@ func (p *LoggedPolicy) Probs(s *State, out []float64) {
 		}
 	}
 }
+
+// CellFeature reports whether the feature named name enters CellKey: the
+// key of a state depends only on its features for which CellFeature is
+// true (the trigger and the consent_* features).
+func CellFeature(name string) bool { return name == "trigger" || strings.HasPrefix(name, "consent_") }
 
 // CellKey appends the logging cell of s to dst: the trigger and the value
 // of every boolean consent_* feature, in name order.
