@@ -45,8 +45,7 @@ type WriteTx struct {
 	stmts                                                         map[string]*sql.Stmt
 	seq                                                           int64 // the last event seq given
 	pending                                                       []pendingEvent
-	claimFull                                                     *sql.Stmt
-	noKeys                                                        bool // schema older than version 4: no event_keys
+	keys                                                          keyClaims // the de-duplication keys (eventkeys.go)
 
 	// counts are the events queued per day, channel and type (aggregates.go).
 	counts eventCounts
@@ -99,12 +98,10 @@ func (s *Store) beginWrite(ctx context.Context) (*WriteTx, error) {
 		tx.Rollback()
 		return nil, err
 	}
-	var keysTable int
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'event_keys'").Scan(&keysTable); err != nil {
+	if t.keys.mode, err = eventKeyMode(ctx, tx); err != nil {
 		tx.Rollback()
 		return nil, err
 	}
-	t.noKeys = keysTable == 0
 	rows, err := tx.QueryContext(ctx, "SELECT id, kind, label FROM labels")
 	if err != nil {
 		tx.Rollback()
@@ -375,6 +372,10 @@ func (t *WriteTx) Finish(st FinishStats) error {
 // last event seq and commits.
 func (t *WriteTx) Commit() error {
 	if err := t.Flush(); err != nil {
+		t.Rollback()
+		return err
+	}
+	if err := t.finishKeys(); err != nil {
 		t.Rollback()
 		return err
 	}

@@ -287,8 +287,10 @@ func (s *Store) Erase(ctx context.Context, raw string, dryRun bool) (*EraseRepor
 	if dryRun {
 		return rep, nil
 	}
+	if err := eraseEventKeys(ctx, tx, c); err != nil {
+		return nil, fmt.Errorf("erase: %w", err)
+	}
 	for _, q := range []string{
-		"DELETE FROM event_keys WHERE dedup IN (SELECT dedup FROM events WHERE customer_id = ?1)",
 		"DELETE FROM events WHERE customer_id = ?1",
 		"DELETE FROM decisions WHERE customer_id = ?1",
 		"DELETE FROM profile_rows WHERE identity_id IN " + sub,

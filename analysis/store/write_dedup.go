@@ -8,12 +8,15 @@ import (
 )
 
 // The event de-duplication keys move to a table of their own in schema
-// version 4, after the daily event counts (version 3, volume_aggregates.go).
+// version 4, after the daily event counts (version 3, volume_aggregates.go),
+// and into sorted runs packed in blobs in version 5 (eventkeys.go).
 // This file's name sorts after volume_aggregates.go, so its init runs
 // after that one and the versions stay in order
 // (TestMigrationVersionsIncrease checks it).
 func init() {
-	Migrations = append(Migrations, Migration{Version: 4, Name: "event keys in their own table", SQL: eventKeysV4})
+	Migrations = append(Migrations,
+		Migration{Version: 4, Name: "event keys in their own table", SQL: eventKeysV4},
+		Migration{Version: 5, Name: "event keys in sorted runs", SQL: eventKeyRunsV5})
 }
 
 // eventKeysV4 replaces the unique index on events(dedup) with the table
@@ -33,7 +36,7 @@ DROP INDEX events_dedup;
 `
 
 // claimRows is how many keys one INSERT … RETURNING of ClaimEventKeys
-// carries.
+// carries (schema version 4).
 const claimRows = 500
 
 // NextSeq reserves the next event seq (the load order that breaks ties of
@@ -45,17 +48,30 @@ func (t *WriteTx) NextSeq() int64 {
 }
 
 // ClaimEventKeys stores the de-duplication keys that are not stored yet
-// and reports which: fresh[i] = (keys[i] was not in event_keys before
-// this call). keys must be distinct; ascending order (as int64) makes the
-// inserts one sweep of the table. An event may be inserted with
-// AddClaimedEvent only when its key was fresh; the others are
-// duplicates. Each batch is one multi-row INSERT OR IGNORE; only when it
-// inserted fewer rows than it carried are the keys stored by earlier
-// loads (another source_id) looked up.
+// and reports which: fresh[i] = (keys[i] was not stored before this call:
+// neither by an earlier load nor by an earlier call in this transaction).
+// The fresh keys become stored when the transaction commits and vanish
+// with it when it rolls back. keys should be distinct (of equal keys in
+// one call the first is the fresh one); ascending order (as int64),
+// within a call and from one call to the next, makes the lookups one
+// sweep of the stored runs and the new keys an append. An event may be
+// inserted with AddClaimedEvent only when its key was fresh; the others
+// are duplicates.
+//
+// From schema version 5 on the keys live in sorted runs (eventkeys.go,
+// claimRuns): a fresh key costs a cursor step in each stored run and 8
+// bytes of this load's run, written a row of eventKeyRowKeys keys at a
+// time. On a version 4 database each batch is one multi-row INSERT OR
+// IGNORE … RETURNING into event_keys: the keys it returns are the fresh
+// ones. Older databases look the keys up in events.
 func (t *WriteTx) ClaimEventKeys(keys []uint64, fresh []bool) error {
 	if len(fresh) < len(keys) {
 		return fmt.Errorf("ClaimEventKeys: %d keys, %d results", len(keys), len(fresh))
 	}
+	if t.keys.mode == keysRuns {
+		return t.claimRuns(keys, fresh)
+	}
+	noKeys := t.keys.mode == keysInEvents
 	args := make([]any, 0, claimRows)
 	var old []int64
 	for lo := 0; lo < len(keys); lo += claimRows {
@@ -64,32 +80,20 @@ func (t *WriteTx) ClaimEventKeys(keys []uint64, fresh []bool) error {
 		for _, k := range part {
 			args = append(args, int64(k))
 		}
-		for i := range part {
-			fresh[lo+i] = true
-		}
-		list := strings.TrimSuffix(strings.Repeat("?,", len(part)), ",")
-		if !t.noKeys {
-			st, err := t.claimStmt(len(part))
-			if err != nil {
-				return err
-			}
-			res, err := st.ExecContext(t.ctx, args...)
-			if err != nil {
-				return fmt.Errorf("event keys: %w", err)
-			}
-			if n, err := res.RowsAffected(); err != nil {
-				return err
-			} else if n == int64(len(part)) {
-				continue
-			}
-		}
-		q := fmt.Sprintf("SELECT dedup FROM event_keys WHERE source_id != %d AND dedup IN (%s)", t.sourceID, list)
-		if t.noKeys {
+		var rows *sql.Rows
+		var err error
+		if noKeys {
 			// A database older than schema version 4 (opened with an
 			// explicit migration list) keeps the keys in events.
-			q = "SELECT dedup FROM events WHERE dedup IN (" + list + ")"
+			list := strings.TrimSuffix(strings.Repeat("?,", len(part)), ",")
+			rows, err = t.tx.QueryContext(t.ctx, "SELECT dedup FROM events WHERE dedup IN ("+list+")", args...)
+		} else {
+			var st *sql.Stmt
+			if st, err = t.claimStmt(len(part)); err != nil {
+				return err
+			}
+			rows, err = st.QueryContext(t.ctx, args...)
 		}
-		rows, err := t.tx.QueryContext(t.ctx, q, args...)
 		if err != nil {
 			return fmt.Errorf("event keys: %w", err)
 		}
@@ -109,27 +113,30 @@ func (t *WriteTx) ClaimEventKeys(keys []uint64, fresh []bool) error {
 			return err
 		}
 		slices.Sort(old)
+		// old lists the keys stored before (events) or the keys this
+		// statement inserted (event_keys).
 		for i, k := range part {
-			_, stored := slices.BinarySearch(old, int64(k))
-			fresh[lo+i] = !stored
+			_, in := slices.BinarySearch(old, int64(k))
+			fresh[lo+i] = in != noKeys
 		}
 	}
 	return nil
 }
 
-// claimStmt is the multi-row INSERT OR IGNORE of n keys of this load.
+// claimStmt is the multi-row INSERT OR IGNORE of n keys of this load
+// that returns the keys it inserted (schema version 4).
 func (t *WriteTx) claimStmt(n int) (*sql.Stmt, error) {
-	if n == claimRows && t.claimFull != nil {
-		return t.claimFull, nil
+	if n == claimRows && t.keys.claimFull != nil {
+		return t.keys.claimFull, nil
 	}
 	one := fmt.Sprintf("(?, %d),", t.sourceID)
-	q := "INSERT OR IGNORE INTO event_keys(dedup, source_id) VALUES " + strings.TrimSuffix(strings.Repeat(one, n), ",")
+	q := "INSERT OR IGNORE INTO event_keys(dedup, source_id) VALUES " + strings.TrimSuffix(strings.Repeat(one, n), ",") + " RETURNING dedup"
 	st, err := t.tx.PrepareContext(t.ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	if n == claimRows {
-		t.claimFull = st
+		t.keys.claimFull = st
 	}
 	return st, nil
 }
