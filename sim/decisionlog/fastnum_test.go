@@ -124,3 +124,27 @@ func TestSortByTimeMatchesStableSort(t *testing.T) {
 		})
 	}
 }
+
+// addBatch answers as add one id after another would, ids repeated within
+// a batch and batches longer than its 64-id pass included, through
+// growths.
+func TestIDSetAddBatch(t *testing.T) {
+	one, batched := newIDSet(4), newIDSet(4)
+	r := rand.New(rand.NewPCG(9, 10))
+	for k := 0; k < 2000; k++ {
+		ids := make([]string, r.IntN(150))
+		for j := range ids {
+			ids[j] = "D" + strconv.Itoa(r.IntN(40000))
+		}
+		got := make([]bool, len(ids))
+		batched.addBatch(ids, got)
+		for j, id := range ids {
+			if want := one.add(id); got[j] != want {
+				t.Fatalf("batch %d, id %d (%q): addBatch says new %v, add %v", k, j, id, got[j], want)
+			}
+		}
+	}
+	if batched.len() != one.len() {
+		t.Fatalf("%d ids after addBatch, %d after add", batched.len(), one.len())
+	}
+}

@@ -299,7 +299,33 @@ func isoUTC(s string) (int64, bool) {
 // order), so the result is what the ingest reader gives. ok is false when
 // a row needed what a part cannot decide alone (see readParts).
 func fillFast(l *Log, f *fastLayout, body []byte, firstLine int64, path, order string) (ok bool, err error) {
-	var rec fastRec
+	// Plain rows are converted into a batch and added together: their
+	// ids are checked against the id set in one pass (idSet.addBatch),
+	// then the rows that are not duplicates are added in order. A row
+	// the ingest reader converts is added after the batch before it.
+	const batchRows = 64
+	batch := make([]fastRec, batchRows)
+	ids := make([]string, batchRows)
+	isNew := make([]bool, batchRows)
+	nb := 0
+	flush := func() bool {
+		for k := range nb {
+			ids[k] = batch[k].id
+		}
+		l.seen.addBatch(ids[:nb], isNew)
+		for k := range nb {
+			r := &batch[k]
+			if r.id != "" && !isNew[k] {
+				l.Duplicates++
+				continue
+			}
+			if l.addCtx(r.id, r.cust, r.time, r.trigger, r.ctx, r.action, r.prop, r.reward, r.conv) != nil {
+				return false // the single pass decides which error comes first
+			}
+		}
+		nb = 0
+		return true
+	}
 	var fields []string
 	line := firstLine
 	first := true
@@ -318,14 +344,18 @@ func fillFast(l *Log, f *fastLayout, body []byte, firstLine int64, path, order s
 		row := unsafe.String(unsafe.SliceData(raw), len(raw))
 		var good bool
 		if !first {
-			fields, good = f.fastRow(row, fields, &rec)
+			fields, good = f.fastRow(row, fields, &batch[nb])
 		}
 		if good {
-			err = l.addCtx(rec.id, rec.cust, rec.time, rec.trigger, rec.ctx, rec.action, rec.prop, rec.reward, rec.conv)
-			if err != nil {
-				return false, nil // the single pass decides which error comes first
+			// The id is copied: as read it is a substring of the file.
+			batch[nb].id = strings.Clone(batch[nb].id)
+			if nb++; nb == batchRows && !flush() {
+				return false, nil
 			}
 		} else {
+			if !flush() {
+				return false, nil
+			}
 			// The ingest reader on this one row; the first row always
 			// goes this way, so the log's columns are set up by Add.
 			if ok, err := f.slowRow(l, raw, line, path, order); !ok || err != nil {
@@ -340,6 +370,9 @@ func fillFast(l *Log, f *fastLayout, body []byte, firstLine int64, path, order s
 			}
 		}
 		line++
+	}
+	if !flush() {
+		return false, nil
 	}
 	l.vals = nil // it holds the last row's values, substrings of body
 	return true, nil
@@ -378,17 +411,18 @@ func (f *fastLayout) slowRow(l *Log, raw []byte, line int64, path, order string)
 
 // addCtx is Add for a row whose context values ctx are in the order of
 // the columns the log's previous Add set up (its keys); the log must have
-// had one Add with the same context keys.
+// had one Add with the same context keys. The id (a copy, not a substring
+// of the file) must have been added to the id set already, as a new id.
 func (l *Log) addCtx(id, customer string, t int64, trigger string, ctx []string, action string, propensity, reward float64, converted bool) error {
 	// The customer is the previous decision's (its string shared, not
 	// built again) when the ids agree.
 	const pre = string(ingest.IDCRM) + ":"
 	if n := len(l.Customer); n > 0 {
 		if p := l.Customer[n-1]; len(p) == len(pre)+len(customer) && p[len(pre):] == customer && p[:len(pre)] == pre {
-			return l.add(strings.Clone(id), p, t, trigger, nil, ctx, action, propensity, reward, converted)
+			return l.add(id, false, p, t, trigger, nil, ctx, action, propensity, reward, converted)
 		}
 	}
-	return l.add(strings.Clone(id), pre+customer, t, trigger, nil, ctx, action, propensity, reward, converted)
+	return l.add(id, false, pre+customer, t, trigger, nil, ctx, action, propensity, reward, converted)
 }
 
 // fastAgrees checks the fast conversion against the ingest reader on the

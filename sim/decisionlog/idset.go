@@ -12,6 +12,7 @@ type idSet struct {
 	seed  maphash.Seed
 	slots []idSlot
 	ids   []string // the ids in insertion order
+	sink  uint32   // keeps addBatch's first reads
 }
 
 // idSlot is an empty slot when ref is 0, else ids[ref−1] is its id and
@@ -34,11 +35,13 @@ func newIDSet(n int) *idSet {
 func (s *idSet) len() int { return len(s.ids) }
 
 // add inserts id and reports whether it was new.
-func (s *idSet) add(id string) bool {
+func (s *idSet) add(id string) bool { return s.addHash(id, maphash.String(s.seed, id)) }
+
+// addHash is add for an id whose hash is h.
+func (s *idSet) addHash(id string, h uint64) bool {
 	if 2*(len(s.ids)+1) > len(s.slots) {
 		s.grow()
 	}
-	h := maphash.String(s.seed, id)
 	mask := uint64(len(s.slots) - 1)
 	tag := uint32(h >> 32)
 	for p := h & mask; ; p = (p + 1) & mask {
@@ -52,6 +55,28 @@ func (s *idSet) add(id string) bool {
 			return false
 		}
 	}
+}
+
+// addBatch is add on each of ids in turn, isNew[k] reporting whether
+// ids[k] was new. The slots of all ids are read first, so that the
+// processor fetches them from memory together rather than one insert
+// after another.
+func (s *idSet) addBatch(ids []string, isNew []bool) {
+	var hs [64]uint64
+	var sink uint32
+	for len(ids) > 0 {
+		m := min(len(ids), len(hs))
+		mask := uint64(len(s.slots) - 1)
+		for k, id := range ids[:m] {
+			hs[k] = maphash.String(s.seed, id)
+			sink += s.slots[hs[k]&mask].ref
+		}
+		for k, id := range ids[:m] {
+			isNew[k] = s.addHash(id, hs[k])
+		}
+		ids, isNew = ids[m:], isNew[m:]
+	}
+	s.sink = sink
 }
 
 // has reports whether id is in the set.

@@ -181,16 +181,18 @@ func (l *Log) Features() []string {
 // prefix. A decision whose non-empty id was added before is skipped and
 // counted in Duplicates.
 func (l *Log) Add(id, customer string, t int64, trigger string, ctx map[string]string, action string, propensity, reward float64, converted bool) error {
-	return l.add(id, customer, t, trigger, ctx, nil, action, propensity, reward, converted)
+	return l.add(id, true, customer, t, trigger, ctx, nil, action, propensity, reward, converted)
 }
 
 // add is Add with the context given either as a map (ctx) or, when vals
 // is not nil, as the values of the previous Add's keys in their order.
-func (l *Log) add(id, customer string, t int64, trigger string, ctx map[string]string, vals []string, action string, propensity, reward float64, converted bool) error {
+// With dedup false the caller has checked id against the id set already
+// (and added it).
+func (l *Log) add(id string, dedup bool, customer string, t int64, trigger string, ctx map[string]string, vals []string, action string, propensity, reward float64, converted bool) error {
 	if l.finished {
 		return fmt.Errorf("decision added after Finish; add every decision before calling Finish")
 	}
-	if id != "" {
+	if dedup && id != "" {
 		// One set operation: the set grows unless id was in it.
 		if !l.seen.add(id) {
 			l.Duplicates++
