@@ -51,8 +51,8 @@ const maxKeyRuns = 8
 // keyBufMax bounds the keys claimed by a transaction and not yet written
 // when its calls of ClaimEventKeys do not ascend (8 bytes a key: 512
 // KiB). Ascending calls keep less than one row (eventKeyRowKeys) in
-// memory.
-const keyBufMax = 1 << 16
+// memory. (A variable so that tests can make it small.)
+var keyBufMax = 1 << 16
 
 // keyMode is where a database keeps the de-duplication keys of events.
 type keyMode int
