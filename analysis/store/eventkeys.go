@@ -339,30 +339,51 @@ func (t *WriteTx) writeKeys(final bool) error {
 	if !final && len(c.buf) < keyBufMax {
 		return nil
 	}
+	// Each old row is read and deleted before its keys are written
+	// again, so a new row never meets an old one with the same first;
+	// memory is one old row, one new row and the buffer.
 	i := max(0, cur.rowOf(c.buf[0]))
-	var old []int64
-	for j := i; j < len(cur.firsts); j++ {
+	oldFirsts := slices.Clone(cur.firsts[i:])
+	cur.firsts, cur.row = cur.firsts[:i], -1
+	out := make([]int64, 0, eventKeyRowKeys)
+	emit := func(k int64) error {
+		out = append(out, k)
+		if len(out) < eventKeyRowKeys {
+			return nil
+		}
+		err := t.appendKeyRows(out)
+		out = out[:0]
+		return err
+	}
+	buf := c.buf
+	var row []int64
+	for _, first := range oldFirsts {
 		var err error
-		if old, err = t.readRow()(cur.id, cur.firsts[j], old); err != nil {
+		if row, err = t.readRow()(cur.id, first, row[:0]); err != nil {
+			return err
+		}
+		if _, err := t.stmt("DELETE FROM event_key_runs WHERE run = ? AND first = ?").ExecContext(t.ctx, cur.id, first); err != nil {
+			return fmt.Errorf("event keys: %w", err)
+		}
+		for _, k := range row {
+			for len(buf) > 0 && buf[0] < k {
+				if err := emit(buf[0]); err != nil {
+					return err
+				}
+				buf = buf[1:]
+			}
+			if err := emit(k); err != nil {
+				return err
+			}
+		}
+	}
+	for _, k := range buf {
+		if err := emit(k); err != nil {
 			return err
 		}
 	}
-	if _, err := t.stmt("DELETE FROM event_key_runs WHERE run = ? AND first >= ?").ExecContext(t.ctx, cur.id, cur.firsts[i]); err != nil {
-		return fmt.Errorf("event keys: %w", err)
-	}
-	cur.firsts, cur.row = cur.firsts[:i], -1
-	merged := make([]int64, 0, len(old)+len(c.buf))
-	a, b := old, c.buf
-	for len(a) > 0 && len(b) > 0 {
-		if a[0] < b[0] {
-			merged, a = append(merged, a[0]), a[1:]
-		} else {
-			merged, b = append(merged, b[0]), b[1:]
-		}
-	}
-	merged = append(append(merged, a...), b...)
 	c.buf = c.buf[:0]
-	return t.appendKeyRows(merged)
+	return t.appendKeyRows(out)
 }
 
 // appendKeyRows writes ascending keys, all above the run's rows, as rows
