@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -100,6 +101,7 @@ func runOPE(c *command, args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "seed of the bootstrap, folds and policies")
 	timing := fs.Bool("timing", false, "print the time spent in each stage to stderr")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the evaluation to FILE (for go tool pprof)")
+	memprofile := fs.String("memprofile", "", "write a profile of the memory allocated by the evaluation to FILE (for go tool pprof -sample_index=alloc_space)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -148,6 +150,20 @@ func runOPE(c *command, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("--cpuprofile: %v", err)
 		}
 		defer pprof.StopCPUProfile()
+	}
+
+	if *memprofile != "" {
+		f, err := os.Create(*memprofile)
+		if err != nil {
+			return fmt.Errorf("--memprofile: %v", err)
+		}
+		defer func() {
+			runtime.GC() // the profile counts allocations up to the last collection
+			if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+				fmt.Fprintf(stderr, "workbench: --memprofile: %v\n", err)
+			}
+			f.Close()
+		}()
 	}
 
 	t0 := time.Now()

@@ -69,6 +69,19 @@ func (e *Encoding) TransformColumnsRows(n int, column func(name string) ColumnFu
 		return nil, fmt.Errorf("ope: no rows to encode")
 	}
 	off := e.offsets()
+	// perRow bounds the entries of one row: one per categorical column;
+	// a bin, the kept number and the missing indicator per numeric one.
+	perRow := 0
+	for ci := range e.cols {
+		c := &e.cols[ci]
+		perRow++
+		if c.numeric && c.binned && c.keep {
+			perRow++
+		}
+		if c.numeric && c.hasMissing {
+			perRow++
+		}
+	}
 	gets := make([]ColumnFunc, len(e.cols))
 	for ci := range e.cols {
 		gets[ci] = column(e.cols[ci].name)
@@ -76,10 +89,12 @@ func (e *Encoding) TransformColumnsRows(n int, column func(name string) ColumnFu
 			gets[ci] = func(int) (string, float64, bool) { return "", 0, false }
 		}
 	}
-	// Each range fills its own entries; errs[w][ci] is the range's first
-	// error in column ci (the first error of the whole matrix, as
-	// TransformColumns reports it, is the first in column order, then
-	// row order).
+	// Each range fills its own entries, in the part of colAll and valAll
+	// from perRow·lo on (room for the most it can have), and the parts
+	// are then moved down to follow each other; errs[w][ci] is the
+	// range's first error in column ci (the first error of the whole
+	// matrix, as TransformColumns reports it, is the first in column
+	// order, then row order).
 	workers := min(runtime.GOMAXPROCS(0), max(1, n/4096))
 	type part struct {
 		col  []int32
@@ -88,6 +103,7 @@ func (e *Encoding) TransformColumnsRows(n int, column func(name string) ColumnFu
 	}
 	parts := make([]part, workers)
 	ptr := make([]int, n+1)
+	colAll, valAll := make([]int32, n*perRow), make([]float64, n*perRow)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		lo, hi := w*n/workers, (w+1)*n/workers
@@ -96,8 +112,8 @@ func (e *Encoding) TransformColumnsRows(n int, column func(name string) ColumnFu
 			defer wg.Done()
 			p := &parts[w]
 			p.errs = make([]error, len(e.cols))
-			p.col = make([]int32, 0, (hi-lo)*len(e.cols))
-			p.val = make([]float64, 0, (hi-lo)*len(e.cols))
+			p.col = colAll[lo*perRow : lo*perRow : hi*perRow]
+			p.val = valAll[lo*perRow : lo*perRow : hi*perRow]
 			caches := make([]levelCache, len(e.cols))
 			for i := lo; i < hi; i++ {
 				for ci := range e.cols {
@@ -119,30 +135,21 @@ func (e *Encoding) TransformColumnsRows(n int, column func(name string) ColumnFu
 			}
 		}
 	}
-	r := &Rows{N: n, D: len(e.names), Ptr: ptr}
-	total := 0
-	starts := make([]int, workers)
-	for w, p := range parts {
-		starts[w] = total
-		total += len(p.col)
-	}
-	r.Col, r.Val = make([]int32, total), make([]float64, total)
+	// Part w moves down to start, where the parts before it end (never
+	// above where it is, so moving the parts in order overwrites only
+	// what was moved already).
+	start := 0
 	for w := range parts {
 		lo, hi := w*n/workers, (w+1)*n/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p := &parts[w]
-			copy(r.Col[starts[w]:], p.col)
-			copy(r.Val[starts[w]:], p.val)
-			p.col, p.val = nil, nil
-			for i := lo + 1; i <= hi; i++ {
-				ptr[i] += starts[w]
-			}
-		}()
+		p := &parts[w]
+		copy(colAll[start:], p.col)
+		copy(valAll[start:], p.val)
+		for i := lo + 1; i <= hi; i++ {
+			ptr[i] += start
+		}
+		start += len(p.col)
 	}
-	wg.Wait()
-	return r, nil
+	return &Rows{N: n, D: len(e.names), Ptr: ptr, Col: colAll[:start:start], Val: valAll[:start:start]}, nil
 }
 
 // offsets returns the first feature of each input column.
