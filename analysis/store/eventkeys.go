@@ -85,7 +85,7 @@ func eventKeyMode(ctx context.Context, q interface {
 // keyClaims is the de-duplication state of one WriteTx.
 type keyClaims struct {
 	mode      keyMode
-	claimFull *sql.Stmt // keysTable: the INSERT OR IGNORE of claimRows keys
+	claimFull *sql.Stmt // keysTable: the INSERT OR IGNORE … RETURNING of claimRows keys
 
 	// keysRuns:
 	started    bool
@@ -94,9 +94,9 @@ type keyClaims struct {
 	curMax     int64     // the largest key of cur's rows (when it has rows)
 	buf        []int64   // keys claimed and not yet written, ascending
 	claimedAny bool
-	maxClaimed int64 // the largest key claimed by this transaction
-	back       []int64
-	order      []int
+	maxClaimed int64   // the largest key claimed by this transaction
+	back       []int64 // the fresh keys of a call not above maxClaimed, merged into buf after it
+	order      []int   // the call's keys in ascending order, when they are not already
 }
 
 // keyRun is one run of event_key_runs with a cursor on one of its rows.
