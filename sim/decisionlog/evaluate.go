@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
@@ -119,13 +120,16 @@ func (l *Log) crossFit(build BuildFunc, k int, seed uint64, onFirst func(learns 
 		}
 		return nil
 	}
+	// Each worker takes the next fold when it is done with one, so a
+	// worker slowed down (its processor shared) builds fewer.
 	workers := min(runtime.GOMAXPROCS(0), k)
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for f := w; f < k; f += workers {
+			for f := int(next.Add(1) - 1); f < k; f = int(next.Add(1) - 1) {
 				errs[f] = runFold(f)
 			}
 		}()

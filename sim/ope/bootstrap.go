@@ -88,19 +88,12 @@ func bootstrapSums(cols [][]float64, n, nBoot int, seed uint64, workers int) []f
 	clear(cols) // the caller's columns may be freed while the pass runs
 	nChunks := (n + bootChunk - 1) / bootChunk
 	sums := make([]float64, nBoot*nc)
-	if workers > nBoot {
-		workers = nBoot
-	}
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		lo, hi := w*nBoot/workers, (w+1)*nBoot/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			bootWorker(data, nc, n, nChunks, lo, hi, seed, sums)
-		}()
-	}
-	wg.Wait()
+	// The resamples are cut into a few pieces per worker, handed out in
+	// order to whichever worker is free (eachPiece).
+	pieces := min(nBoot, piecesPerWorker*workers)
+	eachPiece(pieces, workers, func(p int) {
+		bootWorker(data, nc, n, nChunks, p*nBoot/pieces, (p+1)*nBoot/pieces, seed, sums)
+	})
 	return sums
 }
 
