@@ -189,19 +189,28 @@ func (r *keyRun) contains(read keyRowReader, k int64) (bool, error) {
 		r.row, r.pos = i, 0
 	}
 	ks := r.keys
-	if r.pos > 0 && ks[r.pos-1] >= k {
-		r.pos = sort.Search(r.pos, func(i int) bool { return ks[i] >= k })
-	} else {
-		// Gallop: the smallest i ≥ pos with ks[i] ≥ k.
-		lo, step := r.pos, 1
-		for lo+step < len(ks) && ks[lo+step] < k {
+	lo, hi := 0, r.pos // the smallest i in [lo, hi] with ks[i] ≥ k
+	if r.pos == 0 || ks[r.pos-1] < k {
+		// Gallop forward from pos.
+		lo, hi = r.pos, len(ks)
+		for step := 1; lo+step < len(ks); step *= 2 {
+			if ks[lo+step-1] >= k {
+				hi = lo + step - 1
+				break
+			}
 			lo += step
-			step *= 2
 		}
-		hi := min(lo+step, len(ks))
-		r.pos = lo + sort.Search(hi-lo, func(i int) bool { return ks[lo+i] >= k })
 	}
-	return r.pos < len(ks) && ks[r.pos] == k, nil
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if ks[m] < k {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	r.pos = lo
+	return lo < len(ks) && ks[lo] == k, nil
 }
 
 // startKeys lists the stored runs and opens this transaction's run
@@ -393,7 +402,7 @@ func (t *WriteTx) appendKeyRows(keys []int64) error {
 }
 
 func (t *WriteTx) appendRows(r *keyRun, keys []int64, wrote func([]int64)) error {
-	var blob []byte
+	blob := make([]byte, 0, 8*min(len(keys), eventKeyRowKeys))
 	for lo := 0; lo < len(keys); lo += eventKeyRowKeys {
 		part := keys[lo:min(lo+eventKeyRowKeys, len(keys))]
 		blob = encodeKeys(blob[:0], part)
