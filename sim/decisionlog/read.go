@@ -41,7 +41,7 @@ const minSplitBytes = 8 << 20
 func ReadCSV(path string, actions *policy.Actions) (*Log, error) {
 	parts := runtime.GOMAXPROCS(0)
 	if st, err := os.Stat(path); err == nil && st.Size() >= minSplitBytes && parts > 1 {
-		data, err := os.ReadFile(path)
+		data, err := readWhole(path, parts)
 		if err != nil {
 			return nil, err
 		}
@@ -50,6 +50,39 @@ func ReadCSV(path string, actions *policy.Actions) (*Log, error) {
 		}
 	}
 	return readSerial(path, actions)
+}
+
+// readWhole returns the contents of the file at path, read in parts
+// (byte ranges) concurrently; a file that is not the size it was when
+// opened is read again with os.ReadFile.
+func readWhole(path string, parts int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return os.ReadFile(path)
+	}
+	size := st.Size()
+	data := make([]byte, size)
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for k := 0; k < parts; k++ {
+		lo, hi := size*int64(k)/int64(parts), size*int64(k+1)/int64(parts)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[k] = f.ReadAt(data[lo:hi], lo)
+		}()
+	}
+	wg.Wait()
+	var one [1]byte
+	if _, err := f.ReadAt(one[:], size); err != io.EOF || errors.Join(errs...) != nil {
+		return os.ReadFile(path) // it grew, shrank or failed: read it whole
+	}
+	return data, nil
 }
 
 // readParts reads data (the whole file) in parts; ok is false when the
