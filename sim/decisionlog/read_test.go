@@ -1,6 +1,7 @@
 package decisionlog
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"math/rand/v2"
@@ -182,5 +183,31 @@ func TestFastRowsAgree(t *testing.T) {
 		if _, ok := f.fastRow(strings.Join(row, ","), nil, &r); ok {
 			t.Errorf("column %d = %q: fastRow took the row, it must go to the ingest reader", i, v)
 		}
+	}
+}
+
+// readWhole gives the file's bytes, whatever the number of ranges,
+// including more ranges than bytes.
+func TestReadWhole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "decisions.csv")
+	want := []byte(partsCSV(500, false))
+	if err := os.WriteFile(path, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, parts := range []int{1, 2, 3, 7} {
+		got, err := readWhole(path, parts)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%d parts: %d bytes (%v), want the file's %d", parts, len(got), err, len(want))
+		}
+	}
+	small := filepath.Join(t.TempDir(), "small.csv")
+	if err := os.WriteFile(small, []byte("ab"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := readWhole(small, 5); err != nil || string(got) != "ab" {
+		t.Fatalf("2-byte file in 5 ranges: %q, %v", got, err)
+	}
+	if _, err := readWhole(filepath.Join(t.TempDir(), "missing.csv"), 2); err == nil {
+		t.Fatal("no error for a missing file")
 	}
 }
