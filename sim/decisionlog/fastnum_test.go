@@ -6,7 +6,9 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // exactDecimal must return strconv.ParseFloat's value bit for bit
@@ -146,5 +148,29 @@ func TestIDSetAddBatch(t *testing.T) {
 	}
 	if batched.len() != one.len() {
 		t.Fatalf("%d ids after addBatch, %d after add", batched.len(), one.len())
+	}
+}
+
+// splitFields cuts a line as strings.Split does, delimiters at every
+// position of the eight-byte words included, and tells ASCII lines from
+// others.
+func TestSplitFields(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	alphabet := []byte{',', 'a', '7', ' ', ';', 0x7f, 0xc3, 0xa9}
+	for k := 0; k < 20000; k++ {
+		b := make([]byte, r.IntN(40))
+		for j := range b {
+			b[j] = alphabet[r.IntN(len(alphabet))]
+		}
+		line := string(b)
+		for _, delim := range []byte{',', ';'} {
+			got, ascii := splitFields(line, delim, nil)
+			if want := strings.Split(line, string(delim)); !slices.Equal(got, want) {
+				t.Fatalf("splitFields(%q, %q) = %q, want %q", line, delim, got, want)
+			}
+			if want := !strings.ContainsFunc(line, func(c rune) bool { return c >= 0x80 }) && utf8.ValidString(line); ascii != want {
+				t.Fatalf("splitFields(%q): ascii %v, want %v", line, ascii, want)
+			}
+		}
 	}
 }

@@ -2,8 +2,10 @@ package decisionlog
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -95,18 +97,13 @@ type fastRec struct {
 // outside (0,1], a negative revenue or cost, converted other than
 // 0/1/true/false, an empty action. fields is scratch space.
 func (f *fastLayout) fastRow(line string, fields []string, r *fastRec) ([]string, bool) {
-	if len(line) > 1<<16 || !utf8.ValidString(line) { // long rows: the reader has a row limit
+	if len(line) > 1<<16 { // long rows: the reader has a row limit
 		return fields, false
 	}
-	fields = fields[:0]
-	for {
-		i := strings.IndexByte(line, f.delim)
-		if i < 0 {
-			fields = append(fields, line)
-			break
-		}
-		fields = append(fields, line[:i])
-		line = line[i+1:]
+	var ascii bool
+	fields, ascii = splitFields(line, f.delim, fields[:0])
+	if !ascii && !utf8.ValidString(line) {
+		return fields, false
 	}
 	if len(fields) != f.width {
 		return fields, false
@@ -153,6 +150,36 @@ func (f *fastLayout) fastRow(line string, fields []string, r *fastRec) ([]string
 		r.ctx = append(r.ctx, fields[c])
 	}
 	return fields, true
+}
+
+// splitFields appends the fields of line, separated by delim, to fields,
+// and reports whether line is all ASCII. It reads eight bytes at a time:
+// in y = x ⊕ (delim in every byte), ((y & 0x7f…) + 0x7f…) | y has a
+// byte's top bit clear exactly where that byte of x is delim.
+func splitFields(line string, delim byte, fields []string) ([]string, bool) {
+	const lo7, hi = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
+	pattern := uint64(delim) * 0x0101010101010101
+	b := unsafe.Slice(unsafe.StringData(line), len(line))
+	var or uint64
+	start, i := 0, 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		or |= x
+		y := x ^ pattern
+		for m := ^(((y & lo7) + lo7) | y) & hi; m != 0; m &= m - 1 {
+			k := i + bits.TrailingZeros64(m)>>3
+			fields = append(fields, line[start:k])
+			start = k + 1
+		}
+	}
+	for ; i < len(b); i++ {
+		or |= uint64(b[i])
+		if b[i] == delim {
+			fields = append(fields, line[start:i])
+			start = i + 1
+		}
+	}
+	return append(fields, line[start:]), or&hi == 0
 }
 
 func digitsOnly(s string) bool {
