@@ -12,8 +12,9 @@
 // (package identity). While a goroutine reads the events back with
 // their final customers and sorts them by the events table's clustered
 // key (customer, time, seq), the caller's goroutine claims the file's
-// keys in ascending order (store.WriteTx.ClaimEventKeys: one sweep of
-// the event_keys b-tree instead of a random page per event) and inserts
+// keys in ascending order (store.WriteTx.ClaimEventKeys: a merge with
+// the sorted runs of keys stored by earlier loads, the new keys appended
+// as a run of their own, no row per key) and inserts
 // the identities and decisions; then the events go in, so that the inserts
 // (multi-row INSERTs of store.BatchRows rows) sweep the events b-tree in
 // order and write each page once. Events of earlier files whose customer
