@@ -672,6 +672,9 @@ func (l *Log) contextExceptT(foldT []int8, f int8) *policy.Context {
 		return nil
 	}
 	cells := func(fn func(cell []byte, action int) error) error {
+		if !l.finished {
+			return nil // no decision in time order yet, as for Each
+		}
 		l.cellOnce.Do(l.computeCells)
 		for t := range l.order {
 			if foldT != nil && foldT[t] == f {

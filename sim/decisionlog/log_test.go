@@ -122,6 +122,10 @@ func TestEachCell(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Before Finish, EachCell visits nothing, as Each does.
+	if err := l.Context().EachCell(func([]byte, int) error { t.Fatal("a decision visited before Finish"); return nil }); err != nil {
+		t.Fatal(err)
+	}
 	if err := l.Finish(); err != nil {
 		t.Fatal(err)
 	}
