@@ -26,12 +26,6 @@
 // counted as a duplicate, and the store refuses to commit a file whose
 // counts do not add up.
 //
-// Read-ahead (Loader.Prefetch, ahead.go): while one file loads, the
-// files after it are checksummed and parsed into spools of their own, so
-// that the parsing of the next files runs on the core the inserts leave
-// idle; a file's load then reads its spooled rows and takes over its
-// parser, with the same result as reading the file itself.
-//
 // De-duplication: an event with an id of its own (a Segment messageId, an
 // export's event id) is keyed by a 64-bit hash of (channel, id, type);
 // any other row by a hash of its content (kind, identifiers, time, channel, type,
@@ -123,7 +117,7 @@ type Loader struct {
 	shared    []bool
 	links     []uint64 // sorted, unique
 
-	aheads *aheadQueue // files read ahead of their load (Prefetch)
+	sums map[string]chan checksum // checksums being computed ahead (Prefetch)
 }
 
 // checksum is a file's SHA-256 computed ahead of its load, with the size
@@ -133,6 +127,47 @@ type checksum struct {
 	size  int64
 	mtime time.Time
 	err   error
+}
+
+// Prefetch starts computing the checksum of the file at path in the
+// background, so that a later Load of it does not read the file an
+// extra time before its pass (call it with the next file while one
+// loads). The result is used only when the file's size and modification
+// time are unchanged at Load.
+func (l *Loader) Prefetch(path string) {
+	if l.sums == nil {
+		l.sums = map[string]chan checksum{}
+	}
+	if _, ok := l.sums[path]; ok {
+		return
+	}
+	ch := make(chan checksum, 1)
+	l.sums[path] = ch
+	go func() {
+		var c checksum
+		fi, err := os.Stat(path)
+		if err == nil && !fi.IsDir() {
+			c.mtime = fi.ModTime()
+			c.sum, c.size, c.err = Checksum(path)
+		} else {
+			c.err = errors.New("not a file")
+		}
+		ch <- c
+	}()
+}
+
+// fileChecksum returns the checksum of the file at path (described by
+// fi), from Prefetch when it still matches the file.
+func (l *Loader) fileChecksum(path string, fi os.FileInfo) (string, error) {
+	if ch, ok := l.sums[path]; ok {
+		delete(l.sums, path)
+		c := <-ch
+		if c.err == nil && c.size == fi.Size() && c.mtime.Equal(fi.ModTime()) {
+			return c.sum, nil
+		}
+	}
+	sum, _, err := Checksum(path)
+	return sum, err
 }
 
 // New returns a Loader for st with the default guard and reader.
@@ -237,15 +272,7 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 		}
 		tlast = time.Now()
 	}
-	ah := l.takeAhead(path, opt)
-	discardAhead := func() {
-		if ah != nil {
-			ah.discard()
-			ah = nil
-		}
-	}
-	defer discardAhead() // unless its rows were taken (rows.stop then does it)
-	sum, err := checksumFor(ah, path, fi)
+	sum, err := l.fileChecksum(path, fi)
 	if err != nil {
 		return rep, err
 	}
@@ -257,35 +284,14 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 		rep.Elapsed = time.Since(start)
 		return rep, nil
 	}
-	if ah != nil {
-		<-ah.parseDone
-		if !ah.parse || ah.sum.sum != sum || ah.ctx.Err() != nil {
-			discardAhead() // read the file now
-		}
-	}
 	trace("checksum")
 
-	// The rows: read ahead while the file before this one loaded, or
-	// read now.
-	var rows *rowStream
-	var det *ingest.Detected
-	if ah != nil {
-		det = ah.det
-		if rows, err = ah.stream(ctx); err != nil {
-			return rep, err
-		}
-		ah = nil
-	} else {
-		r1, d, err := l.Open(path, opt)
-		if err != nil {
-			return rep, err
-		}
-		r1 = ingest.Parallel(r1, 2)
-		defer closeReader(r1) // after rows.stop
-		det = d
-		rows = startRows(ctx, r1)
+	r1, det, err := l.Open(path, opt)
+	if err != nil {
+		return rep, err
 	}
-	defer rows.stop() // on every return: stop the producer before the reader closes
+	r1 = ingest.Parallel(r1, 2)
+	defer closeReader(r1)
 	rep.Detected = det
 	tx, err := l.st.BeginLoad(ctx, store.SourceInfo{Path: abs, Name: filepath.Base(path), Kind: det.Kind, Checksum: sum, Size: size})
 	if err != nil {
@@ -360,16 +366,27 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 	var recent [1 << 16]uint64
 	var newLinks []uint64
 	compactAt := 1 << 20
+	items := make(chan []prepared, 4)
+	stop := make(chan struct{})
+	prodDone := make(chan struct{})
+	var readErr error
+	go func() {
+		defer close(prodDone)
+		defer close(items)
+		readErr = produce(ctx, r1, items, stop)
+	}()
+	stopped := false
+	stopProducer := func() {
+		if !stopped {
+			stopped = true
+			close(stop)
+			<-prodDone
+		}
+	}
+	defer stopProducer() // on every return: stop the producer before the reader closes
 	var read, nEvents, firstSeq int64
 	var rec8 []byte
-	for {
-		batch, ok, err := rows.next()
-		if err != nil {
-			return rep, err
-		}
-		if !ok {
-			break
-		}
+	for batch := range items {
 		for i := range batch {
 			it := &batch[i]
 			read++
@@ -381,7 +398,8 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 			}
 			rec := &it.rec
 			if it.why != "" {
-				if err := addReject(tx, sum, rec.Line, it.why, it.whyRaw); err != nil {
+				raw, _ := json.Marshal(rec)
+				if err := addReject(tx, sum, rec.Line, it.why, string(raw)); err != nil {
 					return rep, err
 				}
 				continue
@@ -459,14 +477,15 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 			report("reading", read, batch[len(batch)-1].offset, 0.1)
 		}
 	}
-	rows.stop()
+	stopProducer()
 	trace("read")
-	if err := rows.err(); err != nil {
-		return rep, fmt.Errorf("%s: %w", path, err)
+	if readErr != nil {
+		return rep, fmt.Errorf("%s: %w", path, readErr)
 	}
 	if err := endKeys(); err != nil {
 		return rep, err
 	}
+	closeReader(r1)
 	report("reading", read, size, 0.1)
 
 	// Stitch.
@@ -1077,7 +1096,6 @@ type prepared struct {
 	rec    ingest.Record
 	rowErr *ingest.RowError
 	why    string
-	whyRaw string // the invalid record as JSON (the reject's raw text)
 	props  string
 	dedup  uint64
 	dec    *store.DecisionIn // a decision's fields (Identity and Customer are set later)
@@ -1109,9 +1127,6 @@ func produce(ctx context.Context, r ingest.Reader, out chan<- []prepared, stop <
 				it.why = validate(&it.rec)
 				if it.why == "" {
 					prepare(it)
-				} else {
-					raw, _ := json.Marshal(&it.rec)
-					it.whyRaw = string(raw)
 				}
 			}
 			select {

@@ -164,10 +164,10 @@ func runLoad(c *command, args []string, stdout, stderr io.Writer) error {
 	var failed []string
 	var totalRows int64
 	start := time.Now()
-	// The files after the first are read (checksum, parse, validation)
-	// while the ones before them load.
-	l.Prefetch(ctx, files[min(1, len(files)):], opt)
-	for _, f := range files {
+	for i, f := range files {
+		if i+1 < len(files) {
+			l.Prefetch(files[i+1]) // its checksum is computed while f loads
+		}
 		rep, err := l.Load(ctx, f, opt, progress)
 		clearLine()
 		if *memProfile != "" {

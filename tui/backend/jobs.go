@@ -142,8 +142,6 @@ func (b *Backend) LoadFiles(ctx context.Context, kind string, files []string, op
 
 func (b *Backend) loadFiles(ctx context.Context, files []string, opt ingest.Options, res *LoadResult, report func(Progress)) error {
 	l := load.New(b.st)
-	// The files after the first are read while the ones before them load.
-	l.Prefetch(ctx, files[min(1, len(files)):], opt)
 	var failed []string
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
