@@ -3,6 +3,7 @@ package load
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -39,6 +40,22 @@ func jsonObject(m map[string]string) string {
 	b = append(b, '}')
 	return string(b)
 }
+
+// marshalMap returns exactly the bytes of encoding/json.Marshal(m) for a
+// non-empty string map: jsonObject's faster encoding when no key or value
+// holds a character Marshal escapes and jsonObject does not (<, >, & and
+// U+2028, U+2029), Marshal itself otherwise.
+func marshalMap(m map[string]string) string {
+	for k, v := range m {
+		if strings.ContainsAny(k, htmlUnsafe) || strings.ContainsAny(v, htmlUnsafe) {
+			b, _ := json.Marshal(m)
+			return string(b)
+		}
+	}
+	return jsonObject(m)
+}
+
+const htmlUnsafe = "<>&\u2028\u2029"
 
 const hexDigits = "0123456789abcdef"
 

@@ -35,3 +35,24 @@ func TestJSONObject(t *testing.T) {
 		t.Error("empty map should encode as empty string")
 	}
 }
+
+// TestMarshalMap checks that marshalMap gives exactly encoding/json's
+// bytes, on maps that take the fast path and on maps with the characters
+// Marshal escapes for HTML (<, >, &, U+2028, U+2029) or invalid UTF-8.
+func TestMarshalMap(t *testing.T) {
+	cases := []map[string]string{
+		{"segment": "loyal", "region": "North", "trigger": "cart"},
+		{"q": "say \"hi\"\\ now", "nl": "a\nb\tc\rd\x01e", "ü": "naïve – ok"},
+		{"url": "https://x.example/?a=1&b=2"},
+		{"html": "<b>"},
+		{"sep": "line\u2028para\u2029"},
+		{"k&": "v"},
+		{"bad": "\xff\xfe"},
+	}
+	for _, m := range cases {
+		want, _ := json.Marshal(m)
+		if got := marshalMap(m); got != string(want) {
+			t.Errorf("marshalMap(%q) = %s, want %s", m, got, want)
+		}
+	}
+}

@@ -330,7 +330,7 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 	defer sp.close()
 	sp2 := &spool{dir: dir, limit: budget / 12}
 	defer sp2.close()
-	keys := &sorter[keySeq]{dir: dir, budget: budget / 6, cmp: cmpKeySeq, size: func(*keySeq) int { return 16 }, enc: appendKeySeq, dec: decodeKeySeq}
+	keys := &sorter[keySeq]{dir: dir, budget: budget / 6, cmp: cmpKeySeq, cmpVal: cmpKeySeqVal, size: func(*keySeq) int { return 16 }, enc: appendKeySeq, dec: decodeKeySeq}
 	defer keys.close()
 	// A goroutine sorts the keys (runs of keys.add) as they come.
 	keyCh := make(chan []keySeq, 4)
@@ -1230,8 +1230,7 @@ func fillDecision(d *store.DecisionIn, r *ingest.Record, cust, ident int64) {
 	dec := r.Decision
 	ctxJSON := "{}"
 	if len(dec.Context) > 0 {
-		b, _ := json.Marshal(dec.Context)
-		ctxJSON = string(b)
+		ctxJSON = marshalMap(dec.Context)
 	}
 	*d = store.DecisionIn{Customer: cust, Identity: ident, Time: r.Time, Key: r.DedupKey, Trigger: dec.Trigger, Context: ctxJSON,
 		Action: dec.Action, Propensity: dec.Propensity, Reward: dec.Reward, Converted: dec.Converted,

@@ -278,6 +278,14 @@ func cmpKeySeq(a, b *keySeq) int {
 	return cmp.Compare(a.seq, b.seq)
 }
 
+// cmpKeySeqVal is cmpKeySeq on values.
+func cmpKeySeqVal(a, b keySeq) int {
+	if a.key != b.key {
+		return cmp.Compare(a.key, b.key)
+	}
+	return cmp.Compare(a.seq, b.seq)
+}
+
 func appendKeySeq(b []byte, k *keySeq) []byte {
 	b = binary.LittleEndian.AppendUint64(b, uint64(k.key))
 	return binary.AppendVarint(b, k.seq)
@@ -299,6 +307,11 @@ type sorter[T any] struct {
 	dir    string
 	budget int
 	cmp    func(a, b *T) int
+	// cmpVal, when set, is cmp on values: the items in memory are then
+	// sorted in place (for small items such as keySeq, sorting values
+	// beats sorting pointers that send every comparison to a random
+	// place in memory).
+	cmpVal func(a, b T) int
 	size   func(*T) int
 	enc    func([]byte, *T) []byte
 	dec    func(*dec, *T) error
@@ -321,11 +334,16 @@ func (s *sorter[T]) add(x T) error {
 
 // sorted returns pointers to the items in memory, in the order of cmp.
 func (s *sorter[T]) sorted() []*T {
+	if s.cmpVal != nil {
+		slices.SortFunc(s.items, s.cmpVal)
+	}
 	ptrs := make([]*T, len(s.items))
 	for i := range s.items {
 		ptrs[i] = &s.items[i]
 	}
-	slices.SortFunc(ptrs, s.cmp)
+	if s.cmpVal == nil {
+		slices.SortFunc(ptrs, s.cmp)
+	}
 	return ptrs
 }
 

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -56,6 +57,44 @@ func TestSorterMatchesSort(t *testing.T) {
 				t.Fatalf("merged %d items, not the sorted input (first: %+v, want %+v)", len(got), got[0], want[0])
 			}
 		})
+	}
+}
+
+// TestSorterByValue checks the in-place sort of small items (cmpVal, used
+// for the de-duplication keys) against slices.SortFunc, in memory and
+// with runs on disk, equal keys in seq order.
+func TestSorterByValue(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var in []keySeq
+	for i := range 5000 {
+		in = append(in, keySeq{key: int64(rng.Uint64() % 700), seq: int64(i)})
+		if i%5 == 0 {
+			in[i].key = -in[i].key // keys are signed as SQLite stores them
+		}
+	}
+	rng.Shuffle(len(in), func(i, j int) { in[i], in[j] = in[j], in[i] })
+	want := slices.Clone(in)
+	slices.SortStableFunc(want, func(a, b keySeq) int { return cmp.Compare(a.key, b.key) })
+	for i := 1; i < len(want); i++ { // equal keys: seq order, as cmpKeySeq
+		for j := i; j > 0 && want[j].key == want[j-1].key && want[j].seq < want[j-1].seq; j-- {
+			want[j], want[j-1] = want[j-1], want[j]
+		}
+	}
+	for _, budget := range []int{1 << 30, 16 * 700} {
+		s := &sorter[keySeq]{dir: t.TempDir(), budget: budget, cmp: cmpKeySeq, cmpVal: cmpKeySeqVal, size: func(*keySeq) int { return 16 }, enc: appendKeySeq, dec: decodeKeySeq}
+		for _, k := range in {
+			if err := s.add(k); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []keySeq
+		if err := s.merge(func(k *keySeq) error { got = append(got, *k); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		s.close()
+		if !slices.Equal(got, want) {
+			t.Errorf("budget %d: merged %d keys, not in (key, seq) order", budget, len(got))
+		}
 	}
 }
 
