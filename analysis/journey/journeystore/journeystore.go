@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 
 	"github.com/journeyworkbench/workbench/analysis/journey"
 	"github.com/journeyworkbench/workbench/analysis/store"
@@ -32,55 +31,14 @@ func Source(ctx context.Context, s *store.Store) journey.Source {
 // Build encodes every event of s, keeping the property keys props, and
 // stamps the Dataset with the data version read before the scan (the scan
 // reads one consistent snapshot; if a load commits meanwhile, the version
-// moves on and a Cache rebuilds).
+// moves on and a cache of the dataset, such as analysis/workspace's,
+// rebuilds).
 func Build(ctx context.Context, s *store.Store, props ...string) (*journey.Dataset, error) {
 	v, err := s.DataVersion(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return journey.Build(ctx, Source(ctx, s), journey.BuildOptions{Properties: props, Version: v})
-}
-
-// Cache keeps the Dataset of the store's current data version. Get
-// rebuilds it when the data version changed or when a property key not
-// yet kept is asked for. It is safe for concurrent use; concurrent Gets
-// wait for one build.
-type Cache struct {
-	mu sync.Mutex
-	ds *journey.Dataset
-}
-
-// Get returns a Dataset of the current data that keeps at least the
-// property keys props.
-func (c *Cache) Get(ctx context.Context, s *store.Store, props ...string) (*journey.Dataset, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, err := s.DataVersion(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if c.ds != nil && c.ds.Version == v && hasAll(c.ds.Properties(), props) {
-		return c.ds, nil
-	}
-	keep := slices.Clone(props)
-	if c.ds != nil {
-		keep = append(keep, c.ds.Properties()...)
-	}
-	slices.Sort(keep)
-	keep = slices.Compact(keep)
-	ds, err := Build(ctx, s, keep...)
-	if err != nil {
-		return nil, err
-	}
-	c.ds = ds
-	return ds, nil
-}
-
-// Invalidate drops the cached Dataset.
-func (c *Cache) Invalidate() {
-	c.mu.Lock()
-	c.ds = nil
-	c.mu.Unlock()
 }
 
 // BuildFile streams every event of s, keeping the property keys props,

@@ -63,7 +63,7 @@ func loadRunningExample(t *testing.T, s *store.Store) {
 
 // TestStoreToDFG: the running example loaded into the store and scanned
 // through the adapter gives pm4py's graph (16 edges summing to 36,
-// check ticket → decide 6) and the cache follows the data version.
+// check ticket → decide 6).
 func TestStoreToDFG(t *testing.T) {
 	ctx := context.Background()
 	s, err := store.Open(filepath.Join(t.TempDir(), "w.db"))
@@ -72,8 +72,7 @@ func TestStoreToDFG(t *testing.T) {
 	}
 	defer s.Close()
 	loadRunningExample(t, s)
-	var c Cache
-	d, err := c.Get(ctx, s)
+	d, err := Build(ctx, s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,20 +90,6 @@ func TestStoreToDFG(t *testing.T) {
 	}
 	if len(r.Edges) != 16 || sum != 36 || r.Edges[0].From != "check ticket" || r.Edges[0].To != "decide" || r.Edges[0].Count != 6 {
 		t.Errorf("%d edges summing to %d, first %+v; want 16, 36, check ticket→decide 6", len(r.Edges), sum, r.Edges[0])
-	}
-	again, err := c.Get(ctx, s)
-	if err != nil || again != d {
-		t.Errorf("second Get rebuilt the dataset (%v)", err)
-	}
-	withProp, err := c.Get(ctx, s, "resource")
-	if err != nil || withProp == d || len(withProp.Properties()) != 1 {
-		t.Fatalf("Get with a new property: %v, %v", withProp.Properties(), err)
-	}
-	loadRunningExample(t, s) // duplicates only, but the version moves on
-	v, _ := s.DataVersion(ctx)
-	d3, err := c.Get(ctx, s)
-	if err != nil || d3 == withProp || d3.Version != v || len(d3.Properties()) != 1 {
-		t.Errorf("after a load: version %d (store %d), properties %v, err %v", d3.Version, v, d3.Properties(), err)
 	}
 }
 
