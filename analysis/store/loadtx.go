@@ -89,7 +89,9 @@ func (s *Store) beginWrite(ctx context.Context) (*WriteTx, error) {
 	// A bigger page cache than the default for the index inserts; 32 MiB
 	// bounds memory whatever the file size (the events arrive in key
 	// order, so a bigger cache bought little: at 100,000 customers 64 MiB
-	// cost 5 CPU-s more and 65 MB more peak memory than 32 MiB).
+	// cost 5 CPU-s more and 65 MB more peak memory than 32 MiB; at
+	// 1,000,000 it loaded in the same time within noise for 61 MB more,
+	// and 96 MiB, faster on the identity inserts, peaked at 498 MB).
 	if _, err := tx.ExecContext(ctx, "PRAGMA cache_size = -32768"); err != nil {
 		tx.Rollback()
 		return nil, err

@@ -129,7 +129,7 @@ func runLoad(c *command, args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	// A soft limit on the Go heap keeps peak memory bounded (the heap
 	// holds the identity graph, about 100 bytes per identifier while
-	// stitching; SQLite's page cache of 64 MiB comes on top).
+	// stitching; SQLite's page cache of 32 MiB comes on top).
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(320 << 20))
 	l := load.New(st)
 	l.Guard.MaxPersons = *maxPersons
