@@ -310,26 +310,7 @@ func (e *Encoding) TransformColumns(n int, column func(name string) ColumnFunc) 
 	// Column ci fills features off[ci]…; columns are filled concurrently
 	// (each writes only its own features), the first error in column
 	// order is returned.
-	off := make([]int, len(e.cols))
-	j := 0
-	for ci := range e.cols {
-		c := &e.cols[ci]
-		off[ci] = j
-		switch {
-		case c.numeric && c.binned:
-			j += len(c.edges) + 1
-			if c.keep {
-				j++
-			}
-		case c.numeric:
-			j++
-		default:
-			j += len(c.levels)
-		}
-		if c.numeric && c.hasMissing {
-			j++
-		}
-	}
+	off := e.offsets()
 	errs := make([]error, len(e.cols))
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
@@ -351,58 +332,29 @@ func (e *Encoding) TransformColumns(n int, column func(name string) ColumnFunc) 
 }
 
 // transformColumn writes the features of input column ci, starting at
-// feature j, for rows 0…n−1 of raw (row stride stride).
+// feature j, for rows 0…n−1 of raw (row stride stride): the entries
+// transformCell gives each cell (the features it leaves out are zero).
+// The first error in row order is returned.
 func (e *Encoding) transformColumn(ci, n int, get ColumnFunc, raw []float64, stride, j int) error {
-	c := &e.cols[ci]
 	if get == nil {
-		get = func(int) (string, float64, bool) { return "", 0, false }
+		get = missingColumn
 	}
-	if c.numeric {
-		width := 1
-		if c.binned {
-			width = len(c.edges) + 1
-			if c.keep {
-				width++
-			}
-		}
-		for i := 0; i < n; i++ {
-			s, v, isNum := get(i)
-			missing := !isNum && s == ""
-			switch {
-			case missing:
-				v = c.fill
-			case !isNum:
-				var err error
-				v, err = strconv.ParseFloat(s, 64)
-				if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-					return fmt.Errorf("ope: row %d column %s: %q is not a number, but the column was numeric when the encoding was fitted", i, c.name, s)
-				}
-			case math.IsNaN(v) || math.IsInf(v, 0):
-				return fmt.Errorf("ope: row %d column %s: %q is not a number, but the column was numeric when the encoding was fitted", i, c.name, strconv.FormatFloat(v, 'g', -1, 64))
-			}
-			out := raw[i*stride+j:]
-			if c.binned {
-				out[sort.Search(len(c.edges), func(b int) bool { return c.edges[b] > v })] = 1
-				if c.keep {
-					out[width-1] = v
-				}
-			} else {
-				out[0] = v
-			}
-			if c.hasMissing && missing {
-				out[width] = 1
-			}
-		}
-		return nil
-	}
+	var cache levelCache
+	var col []int32
+	var val []float64
 	for i := 0; i < n; i++ {
-		s, v, isNum := get(i)
-		if isNum {
-			s = strconv.FormatFloat(v, 'g', -1, 64)
+		var err error
+		col, val, err = e.transformCell(ci, i, get, j, &cache, col[:0], val[:0])
+		if err != nil {
+			return err
 		}
-		if l, ok := c.index[levelOf(s)]; ok {
-			raw[i*stride+j+l] = 1
+		for k, f := range col {
+			raw[i*stride+int(f)] = val[k]
 		}
 	}
 	return nil
 }
+
+// missingColumn is the accessor of a column the rows do not have: every
+// value is missing.
+func missingColumn(int) (string, float64, bool) { return "", 0, false }

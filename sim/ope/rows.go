@@ -86,7 +86,7 @@ func (e *Encoding) TransformColumnsRows(n int, column func(name string) ColumnFu
 	for ci := range e.cols {
 		gets[ci] = column(e.cols[ci].name)
 		if gets[ci] == nil {
-			gets[ci] = func(int) (string, float64, bool) { return "", 0, false }
+			gets[ci] = missingColumn
 		}
 	}
 	// Each range fills its own entries, in the part of colAll and valAll
@@ -193,8 +193,11 @@ func levelSlot(s string) int {
 }
 
 // transformCell appends the non-zero features of input column ci in row
-// i (first feature j) to col and val: the entries transformColumn writes
-// for that cell, in ascending feature order, zeros left out.
+// i (first feature j) to col and val, in ascending feature order: for a
+// numeric column its bin (or the number itself when not binned), the
+// number again when kept beside its bins, and the missing indicator; for
+// a categorical one the indicator of its level. It is the one encoding
+// of a cell, for both the dense (transformColumn) and the sparse matrix.
 func (e *Encoding) transformCell(ci, i int, get ColumnFunc, j int, cache *levelCache, col []int32, val []float64) ([]int32, []float64, error) {
 	c := &e.cols[ci]
 	s, v, isNum := get(i)
