@@ -747,15 +747,21 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 	if err != nil {
 		return rep, err
 	}
+	trace("apply")
 	sum2.Elapsed = stitchTime + time.Since(t1)
 	sum2.NewIdentities = int(nextNew - firstNew)
 
 	fs := store.FinishStats{Kind: det.Kind, Read: read, Loaded: tx.Loaded, Rejected: tx.Rejected, Duplicate: tx.Duplicate}
+	tx.NoCheckpoint = true
 	if err := tx.Finish(fs); err != nil {
 		return rep, err
 	}
 	committed = true
-	trace("finish")
+	trace("commit")
+	if _, _, err := l.st.Checkpoint(ctx); err != nil {
+		return rep, err
+	}
+	trace("checkpoint")
 	l.version++
 	l.cust, l.shared, l.links = res.Customer, res.Shared, all
 
