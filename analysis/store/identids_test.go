@@ -96,3 +96,45 @@ func TestAddIdentityDuplicateFails(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceColumn checks that the source id, written into the batched
+// statements as a constant, is each row's own source: two loads, each
+// with more than a statement's worth of events and identities.
+func TestSourceColumn(t *testing.T) {
+	s, _ := tempStore(t)
+	ctx := context.Background()
+	mk := func(first, n int64) []EventIn {
+		var ev []EventIn
+		for i := range n {
+			ev = append(ev, EventIn{Customer: first + i%300, Identity: first + i%300, Time: 1000 + i, Dedup: uint64(first*1_000_000 + i), Line: i + 2})
+		}
+		return ev
+	}
+	a := loadOne(t, s, "a", mk(1, BatchRows*3+5))
+	b := loadOne(t, s, "b", mk(301, BatchRows+9))
+	for _, q := range []struct {
+		sql  string
+		want map[int64]int
+	}{
+		{"SELECT source_id, count(*) FROM events GROUP BY 1", map[int64]int{a: BatchRows*3 + 5, b: BatchRows + 9}},
+		{"SELECT first_source_id, count(*) FROM identities GROUP BY 1", map[int64]int{a: 300, b: BatchRows + 9}},
+	} {
+		rows, err := s.db.QueryContext(ctx, q.sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[int64]int{}
+		for rows.Next() {
+			var src int64
+			var n int
+			if err := rows.Scan(&src, &n); err != nil {
+				t.Fatal(err)
+			}
+			got[src] = n
+		}
+		rows.Close()
+		if fmt.Sprint(got) != fmt.Sprint(q.want) {
+			t.Errorf("%s: %v, want %v", q.sql, got, q.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -552,19 +553,34 @@ type batcher struct {
 	count  *int64                    // where inserted rows are counted (nil: not counted)
 	check  func(driver.Result) error // called after each statement, when set
 	dup    *int64                    // where ignored rows are counted
+	// src is the column that holds the transaction's source id (-1:
+	// none): it is written into the statement as a constant instead of
+	// being bound in every row (one bind in twelve of an event).
+	src int
 }
 
 func newBatcher(t *WriteTx, prefix string, cols int) *batcher {
-	b := &batcher{t: t, prefix: prefix, cols: cols, args: make([]driver.NamedValue, 0, cols*BatchRows)}
+	b := &batcher{t: t, prefix: prefix, cols: cols, args: make([]driver.NamedValue, 0, cols*BatchRows), src: -1}
+	// The source column, when the column list has one.
+	if open, end := strings.IndexByte(prefix, '('), strings.IndexByte(prefix, ')'); strings.HasPrefix(prefix, "INSERT") && 0 <= open && open < end {
+		for i, c := range strings.Split(prefix[open+1:end], ",") {
+			if c = strings.TrimSpace(c); c == "source_id" || c == "first_source_id" {
+				b.src = i
+			}
+		}
+	}
 	t.batchers = append(t.batchers, b)
 	return b
 }
 
 // add queues one row; vals are driver values (int64, float64, string,
-// []byte or nil).
+// []byte or nil), one per column (the source column's is not bound, see
+// src).
 func (b *batcher) add(vals ...any) error {
-	for _, v := range vals {
-		b.args = append(b.args, driver.NamedValue{Ordinal: len(b.args) + 1, Value: v})
+	for i, v := range vals {
+		if i != b.src {
+			b.args = append(b.args, driver.NamedValue{Ordinal: len(b.args) + 1, Value: v})
+		}
 	}
 	b.n++
 	if b.n == BatchRows {
@@ -573,11 +589,21 @@ func (b *batcher) add(vals ...any) error {
 	return nil
 }
 
-func valuesSQL(prefix, suffix string, cols, rows int) string {
+// valuesSQL is prefix, a VALUES list of rows rows of cols parameters
+// each (column src, when ≥ 0, is the constant source instead), and
+// suffix.
+func valuesSQL(prefix, suffix string, cols, rows, src int, source int64) string {
 	var sb strings.Builder
 	sb.WriteString(prefix)
 	sb.WriteString(" VALUES ")
-	one := "(" + strings.Repeat("?,", cols-1) + "?)"
+	cells := make([]string, cols)
+	for i := range cells {
+		cells[i] = "?"
+		if i == src {
+			cells[i] = strconv.FormatInt(source, 10)
+		}
+	}
+	one := "(" + strings.Join(cells, ",") + ")"
 	for i := range rows {
 		if i > 0 {
 			sb.WriteByte(',')
@@ -597,7 +623,7 @@ func (b *batcher) flush() error {
 		st := b.full
 		if b.n < BatchRows || st == nil {
 			var err error
-			st, err = dc.(driver.ConnPrepareContext).PrepareContext(b.t.ctx, valuesSQL(b.prefix, b.suffix, b.cols, b.n))
+			st, err = dc.(driver.ConnPrepareContext).PrepareContext(b.t.ctx, valuesSQL(b.prefix, b.suffix, b.cols, b.n, b.src, b.t.sourceID))
 			if err != nil {
 				return err
 			}

@@ -72,6 +72,9 @@ func Build(dir, name string, customers int) (string, error) {
 			return "", err
 		}
 	}
+	if err := l.Checkpoint(ctx); err != nil {
+		return "", err
+	}
 	return db, nil
 }
 
