@@ -180,6 +180,16 @@ func (p *jsonScanner) str() (string, bool) {
 	p.i++
 	st := p.i
 	i := p.i
+	// Eight bytes at a time while none of them is a quote, a backslash
+	// or a control character (the usual string), then byte by byte.
+	for i+8 <= len(s) {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if hasStop(w) {
+			break
+		}
+		i += 8
+	}
 	for i < len(s) && !strStop[s[i]] {
 		i++
 	}
@@ -196,6 +206,18 @@ func (p *jsonScanner) str() (string, bool) {
 		}
 	}
 	return "", p.fail("")
+}
+
+// hasStop reports whether one of the eight bytes of w is a quote, a
+// backslash or below 0x20 (the bytes strStop marks). The tests for a zero
+// byte (x-0x01…) & ^x & 0x80… and for a byte below 0x20 (x-0x20…) & ^x &
+// 0x80… can report a false positive only above a true one, so "none"
+// is exact.
+func hasStop(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q := w ^ ('"' * ones)
+	b := w ^ ('\\' * ones)
+	return ((q-ones)&^q|(b-ones)&^b|(w-0x20*ones)&^w)&highs != 0
 }
 
 // strStop marks the bytes that end the fast scan of a string: the quote,

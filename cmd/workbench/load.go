@@ -204,9 +204,6 @@ func runLoad(c *command, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "  warning: %d customers still join more than %d persons through non-anchor identifiers\n", sm.MultiPerson, l.Guard.MaxPersons)
 		}
 	}
-	if err := l.Checkpoint(ctx); err != nil && ctx.Err() == nil {
-		return err
-	}
 	if len(files) > 1 {
 		el := time.Since(start)
 		fmt.Fprintf(stdout, "loaded %d files, %d rows in %s (%.0f rows/s)\n", len(files)-len(failed), totalRows, el.Round(time.Millisecond), float64(totalRows)/el.Seconds())

@@ -164,9 +164,6 @@ func (b *Backend) loadFiles(ctx context.Context, files []string, opt ingest.Opti
 		}
 		res.Files = append(res.Files, FileResult{File: f, Source: rep.Source, Already: rep.AlreadyLoaded})
 	}
-	if err := l.Checkpoint(ctx); err != nil && ctx.Err() == nil {
-		return err
-	}
 	if len(failed) > 0 {
 		return fmt.Errorf("%d of %d files failed to load (%s); nothing of those files was loaded — check their format with `workbench load FILE`", len(failed), len(files), strings.Join(failed, ", "))
 	}

@@ -72,9 +72,6 @@ func Build(dir, name string, customers int) (string, error) {
 			return "", err
 		}
 	}
-	if err := l.Checkpoint(ctx); err != nil {
-		return "", err
-	}
 	return db, nil
 }
 
