@@ -85,9 +85,10 @@ func (p *parReader) split() {
 		}
 	}()
 	sr := p.src
+	last := 0 // bytes of the previous batch: the next one's buffer starts that large
 	for w := 0; ; w = (w + 1) % len(p.in) {
 		b := &parBatch{lines: make([]physLine, 0, parChunk), bytes: make([]int64, 0, parChunk)}
-		var buf []byte
+		buf := make([]byte, 0, last+last/8)
 		for len(b.lines) < parChunk {
 			l, err := sr.lr.next()
 			if err != nil {
@@ -101,6 +102,7 @@ func (p *parReader) split() {
 			b.lines = append(b.lines, l) // data is re-pointed into buf below
 			b.bytes = append(b.bytes, sr.lr.bytes+sr.bom)
 		}
+		last = len(buf)
 		// The lines were appended to one buffer that may have moved as
 		// it grew: point them into its final backing array.
 		off := 0
