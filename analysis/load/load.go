@@ -3,9 +3,11 @@
 //
 // A file is read once, inside its transaction. Goroutines parse rows
 // (JSON Lines on two, see ingest.Parallel) and prepare them (validation,
-// property JSON, de-duplication keys) while the caller's goroutine
-// resolves identifiers, records links, rejects and profile rows, and
-// spools events, and identities and decisions, as compact binary records
+// property JSON, de-duplication keys; two goroutines) while the caller's
+// goroutine resolves identifiers, records links, rejects and profile
+// rows, inserts the decisions of identities stored before the file (their
+// customer is known), and spools events, and the new identities and their
+// decisions, as compact binary records
 // (in memory up to a quarter of SortMemory, then in unlinked temporary
 // files beside the database); another goroutine sorts the events'
 // de-duplication keys as they come. The identity graph is then stitched
@@ -14,13 +16,15 @@
 // key (customer, time, seq), the caller's goroutine claims the file's
 // keys in ascending order (store.WriteTx.ClaimEventKeys: a merge with
 // the sorted runs of keys stored by earlier loads, the new keys appended
-// as a run of their own, no row per key) and inserts
-// the identities and decisions; then the events go in, so that the inserts
+// as a run of their own, no row per key) and inserts the spooled
+// identities and decisions; then the events go in, so that the inserts
 // (multi-row INSERTs of store.BatchRows rows) sweep the events b-tree in
 // order and write each page once. Events of earlier files whose customer
-// changed are moved with one UPDATE per customer. Memory is bounded by
-// the identity graph (about 40 bytes per identifier between files, 100
-// while stitching) and SortMemory, not by the file; the temporary files
+// changed are moved with one UPDATE per customer, and the file's pages
+// are copied from the write-ahead log into the database file (a
+// checkpoint, so that the next file starts with an empty log). Memory is
+// bounded by the identity graph (about 40 bytes per identifier between
+// files, 100 while stitching) and SortMemory, not by the file; the temporary files
 // hold about twice the file's events in binary form. Row accounting:
 // every row read is loaded, rejected (file, line, reason, raw text) or
 // counted as a duplicate, and the store refuses to commit a file whose
@@ -331,11 +335,12 @@ func (l *Loader) Load(ctx context.Context, path string, opt ingest.Options, prog
 		return rep, err
 	}
 
-	// The single pass. A producer goroutine reads and prepares rows
+	// The single pass. Producer goroutines read and prepare rows
 	// (parsing, property JSON, de-duplication keys) while this one
-	// resolves identifiers, records links, rejects and profile rows, and
-	// spools identities, events and decisions (which need the customer
-	// that stitching gives) as compact records.
+	// resolves identifiers, records links, rejects, profile rows and the
+	// decisions of stored identities, and spools new identities, events
+	// and the other decisions (which need the customer that stitching
+	// gives) as compact records.
 	firstNew := uint32(len(l.types))
 	nextNew := firstNew // identities up to here are spooled
 	dir := l.TempDir
