@@ -2,7 +2,6 @@ package load
 
 import (
 	"context"
-	"reflect"
 	"testing"
 
 	"github.com/journeyworkbench/workbench/analysis/ingest"
@@ -58,30 +57,5 @@ func TestDecisionsOfStoredAndNewIdentities(t *testing.T) {
 		if len(p.Decisions) != n {
 			t.Errorf("%s: %d decisions, want %d", who, len(p.Decisions), n)
 		}
-	}
-}
-
-// TestSampleDailyCounts checks the daily event counts a load keeps
-// (agg_daily, counted as the events are converted for insertion) against
-// a scan of the events, after the whole default sample is loaded.
-func TestSampleDailyCounts(t *testing.T) {
-	st, _ := loadedSample(t)
-	ctx := context.Background()
-	want, err := st.Counts(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range want.ByChannel {
-		want.ByChannel[i].Customers = 0 // not in the aggregate
-	}
-	got, err := st.AggregateCounts(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("AggregateCounts\n%+v\nwant (a scan of the events)\n%+v", got, want)
-	}
-	if got.Events == 0 {
-		t.Error("no events counted")
 	}
 }

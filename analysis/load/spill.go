@@ -271,14 +271,10 @@ type keySeq struct {
 	seq int64
 }
 
-func cmpKeySeq(a, b *keySeq) int {
-	if c := cmp.Compare(a.key, b.key); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.seq, b.seq)
-}
+// cmpKeySeq is cmpKeySeqVal on pointers.
+func cmpKeySeq(a, b *keySeq) int { return cmpKeySeqVal(*a, *b) }
 
-// cmpKeySeqVal is cmpKeySeq on values.
+// cmpKeySeqVal orders by key, then seq (the file order of equal keys).
 func cmpKeySeqVal(a, b keySeq) int {
 	if a.key != b.key {
 		return cmp.Compare(a.key, b.key)

@@ -504,12 +504,10 @@ func releaseConn(conn *sql.Conn) {
 
 // Checkpoint copies the committed pages of the write-ahead log into the
 // database file (a passive checkpoint: it does not wait for readers, and
-// a load may write meanwhile). It returns the log's size and the pages
-// copied, in pages.
-func (s *Store) Checkpoint(ctx context.Context) (logPages, copied int, err error) {
-	var busy int
-	err = s.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logPages, &copied)
-	return logPages, copied, err
+// a load may write meanwhile).
+func (s *Store) Checkpoint(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+	return err
 }
 
 func (t *WriteTx) stmt(q string) *sql.Stmt {
