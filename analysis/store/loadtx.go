@@ -57,6 +57,7 @@ type WriteTx struct {
 	seq                                                           int64 // the last event seq given
 	pending                                                       []pendingEvent
 	keys                                                          keyClaims // the de-duplication keys (eventkeys.go)
+	serialOn                                                      func()    // turns the connection's SQLite mutex back on (serialOff)
 
 	// counts are the events queued per day, channel and type (aggregates.go).
 	counts eventCounts
@@ -111,6 +112,9 @@ func (s *Store) beginWrite(ctx context.Context) (*WriteTx, error) {
 		return nil, fmt.Errorf("begin a write on %s: %w (another load may be running; wait for it)", s.path, err)
 	}
 	t := &WriteTx{ctx: ctx, conn: conn, tx: tx, started: time.Now().UnixMilli(), labels: map[labelKey]int64{}}
+	// The transaction is the connection's only user until release: no
+	// SQLite mutex on it meanwhile (see serialOff).
+	t.serialOn, _ = serialOff(conn)
 	// A bigger page cache than the default for the index inserts; 32 MiB
 	// bounds memory whatever the file size (the events arrive in key
 	// order, so a bigger cache bought little: at 100,000 customers 64 MiB
@@ -492,6 +496,9 @@ func (t *WriteTx) release() {
 			}
 			return nil
 		})
+		if t.serialOn != nil {
+			t.serialOn()
+		}
 		releaseConn(t.conn)
 		t.conn = nil
 	}

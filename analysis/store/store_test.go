@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-func tempStore(t *testing.T) (*Store, string) {
+func tempStore(t testing.TB) (*Store, string) {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "w.db")
 	s, err := Open(p)

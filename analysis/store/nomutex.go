@@ -1,0 +1,74 @@
+package store
+
+import (
+	"database/sql"
+	"reflect"
+	"unsafe"
+
+	"modernc.org/libc"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// serialOff turns SQLite's connection mutex off on conn, the connection a
+// write transaction holds for its whole life, and returns the function
+// that turns it back on (call it before the connection goes back to the
+// pool).
+//
+// The driver opens every connection with SQLITE_OPEN_FULLMUTEX, so that
+// each call into SQLite on it (every sqlite3_bind_*, every step) enters
+// and leaves a recursive mutex. A transaction's connection is only ever
+// used by one goroutine at a time (database/sql hands it out under its
+// own lock, and the driver's state is not safe for concurrent use
+// anyway), so that mutex protects nothing there; at 1,000,000 customers
+// entering and leaving it took about 30 CPU-s of the load's single
+// writing thread, nine tenths of it in the binds of the multi-row
+// INSERTs. With the connection's mutex pointer cleared, SQLite behaves as
+// for a connection opened with SQLITE_OPEN_NOMUTEX (the "multi-thread"
+// mode: sqlite3_mutex_enter of a null mutex does nothing); the global
+// mutexes (memory, page cache, VFS) are untouched, and so are the other
+// connections. sqlite3_interrupt, which the driver calls from another
+// goroutine when a context ends, takes no mutex.
+//
+// The driver's connection is reached by reflection (its unexported field
+// db, the sqlite3* handle); the change is made only when that field is
+// there and the mutex found through it is the one sqlite3_db_mutex
+// reports, so another driver version leaves the connection as it was
+// (TestSerialOff says when that happens).
+func serialOff(conn *sql.Conn) (restore func(), ok bool) {
+	restore = func() {}
+	if !serialOffEnabled {
+		return restore, false
+	}
+	conn.Raw(func(dc any) error {
+		v := reflect.ValueOf(dc)
+		if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+			return nil
+		}
+		f := v.Elem().FieldByName("db")
+		if !f.IsValid() || f.Kind() != reflect.Uintptr || f.Uint() == 0 {
+			return nil
+		}
+		db := uintptr(f.Uint())
+		tls := libc.NewTLS()
+		mu := sqlite3.Xsqlite3_db_mutex(tls, db)
+		tls.Close()
+		slot := (*uintptr)(unsafe.Add(*(*unsafe.Pointer)(unsafe.Pointer(&db)), unsafe.Offsetof((*sqlite3.Tsqlite3)(nil).Fmutex)))
+		if mu == 0 || *slot != mu {
+			return nil
+		}
+		*slot = 0
+		ok = true
+		restore = func() {
+			conn.Raw(func(any) error {
+				*slot = mu
+				return nil
+			})
+		}
+		return nil
+	})
+	return restore, ok
+}
+
+// serialOffEnabled lets BenchmarkInsertEvents measure the inserts with the
+// mutex.
+var serialOffEnabled = true

@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"reflect"
+	"testing"
+
+	"modernc.org/libc"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// dbMutex is sqlite3_db_mutex of conn's SQLite handle.
+func dbMutex(t *testing.T, conn *sql.Conn) uintptr {
+	t.Helper()
+	var mu uintptr
+	if err := conn.Raw(func(dc any) error {
+		db := uintptr(reflect.ValueOf(dc).Elem().FieldByName("db").Uint())
+		tls := libc.NewTLS()
+		defer tls.Close()
+		mu = sqlite3.Xsqlite3_db_mutex(tls, db)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return mu
+}
+
+// TestSerialOff checks that a write transaction's connection runs without
+// SQLite's connection mutex while the transaction holds it, and gets the
+// very same mutex back when the transaction ends. It fails when a new
+// driver version no longer lets serialOff reach the handle (the load
+// would then still be correct, only slower).
+func TestSerialOff(t *testing.T) {
+	s, _ := tempStore(t)
+	ctx := context.Background()
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := dbMutex(t, conn)
+	if before == 0 {
+		t.Fatal("the driver's connection has no mutex: serialOff has nothing to do")
+	}
+	restore, ok := serialOff(conn)
+	if !ok {
+		t.Fatal("serialOff could not reach the driver's SQLite handle")
+	}
+	if got := dbMutex(t, conn); got != 0 {
+		t.Errorf("mutex while off: %#x, want 0", got)
+	}
+	if _, err := conn.ExecContext(ctx, "CREATE TABLE t(x); INSERT INTO t VALUES (1), (2)"); err != nil {
+		t.Fatal(err)
+	}
+	restore()
+	if got := dbMutex(t, conn); got != before {
+		t.Errorf("mutex after restore: %#x, want %#x", got, before)
+	}
+
+	conn.Close()
+
+	// A write transaction turns it off and on again. With one connection
+	// in the pool, the next one handed out is the transaction's.
+	s.db.SetMaxOpenConns(1)
+	tx, err := s.BeginLoad(ctx, SourceInfo{Path: "/x/a", Name: "a", Kind: "test", Checksum: "a", Size: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := dbMutex(t, tx.conn); got != 0 {
+		t.Errorf("mutex of a write transaction's connection: %#x, want 0", got)
+	}
+	if err := tx.Finish(FinishStats{Kind: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	conn, err = s.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if got := dbMutex(t, conn); got == 0 {
+		t.Error("the connection went back to the pool without its mutex")
+	}
+}
+
+// BenchmarkInsertEvents inserts b.N events of realistic size in customer
+// order (AddClaimedEvent, one transaction), with SQLite's connection mutex
+// as the driver opens it ("mutex") and without it ("serial-off", what a
+// load does).
+func BenchmarkInsertEvents(b *testing.B) {
+	for _, mode := range []struct {
+		name string
+		off  bool
+	}{{"mutex", false}, {"serial-off", true}} {
+		b.Run(mode.name, func(b *testing.B) {
+			defer func(v bool) { serialOffEnabled = v }(serialOffEnabled)
+			serialOffEnabled = mode.off
+			s, _ := tempStore(b)
+			tx, err := s.BeginLoad(context.Background(), SourceInfo{Path: "/x/a", Name: "a", Kind: "test", Checksum: "a", Size: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer tx.Rollback()
+			props := `{"page":"/products/shoes/running","referrer":"https://www.example.com/search?q=shoes","device":"mobile"}`
+			b.ResetTimer()
+			for i := range b.N {
+				e := EventIn{Customer: int64(i / 20), Identity: int64(i / 15), Time: 1_700_000_000_000 + int64(i%20)*60_000,
+					Channel: 1, Type: 2 + int64(i%3), Campaign: 5, Revenue: 9.5, HasRevenue: i%7 == 0, Props: props, Line: int64(i + 2), Dedup: uint64(i) * 0x9e3779b97f4a7c15}
+				if err := tx.AddClaimedEvent(&e, int64(i+1)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := tx.Flush(); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
