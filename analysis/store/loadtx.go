@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"strconv"
 	"strings"
@@ -58,6 +57,7 @@ type WriteTx struct {
 	pending                                                       []pendingEvent
 	keys                                                          keyClaims // the de-duplication keys (eventkeys.go)
 	serialOn                                                      func()    // turns the connection's SQLite mutex back on (serialOff)
+	raw                                                           rawConn   // the connection's SQLite handle (rawexec.go)
 
 	// counts are the events queued per day, channel and type (aggregates.go).
 	counts eventCounts
@@ -113,7 +113,13 @@ func (s *Store) beginWrite(ctx context.Context) (*WriteTx, error) {
 	}
 	t := &WriteTx{ctx: ctx, conn: conn, tx: tx, started: time.Now().UnixMilli(), labels: map[labelKey]int64{}}
 	// The transaction is the connection's only user until release: no
-	// SQLite mutex on it meanwhile (see serialOff).
+	// SQLite mutex on it meanwhile (see serialOff), and its batched
+	// statements run on the SQLite handle directly (rawexec.go).
+	if t.raw, err = openRaw(conn); err != nil {
+		tx.Rollback()
+		releaseConn(conn)
+		return nil, err
+	}
 	t.serialOn, _ = serialOff(conn)
 	// A bigger page cache than the default for the index inserts; 32 MiB
 	// bounds memory whatever the file size (the events arrive in key
@@ -240,26 +246,26 @@ type DecisionIn struct {
 
 // AddDecision queues one decision.
 func (t *WriteTx) AddDecision(d *DecisionIn) error {
-	return t.decisions.add(d.Customer, d.Identity, d.Time, d.Key, d.Trigger, d.Context, d.Action, d.Propensity, d.Reward,
-		boolInt(d.Converted), d.Revenue, d.Cost, t.sourceID, d.Line, int64(d.Dedup))
+	return t.decisions.add(cInt(d.Customer), cInt(d.Identity), cInt(d.Time), cText(d.Key), cText(d.Trigger), cText(d.Context), cText(d.Action),
+		cReal(d.Propensity), cReal(d.Reward), cBool(d.Converted), cReal(d.Revenue), cReal(d.Cost), cInt(t.sourceID), cInt(d.Line), cInt(int64(d.Dedup)))
 }
 
 // AddProfileRow queues one profile or link row with its traits (a JSON
 // object, "{}" for none).
 func (t *WriteTx) AddProfileRow(identity, ts, line int64, traits string, dedup uint64) error {
-	return t.profiles.add(identity, ts, t.sourceID, line, traits, int64(dedup))
+	return t.profiles.add(cInt(identity), cInt(ts), cInt(t.sourceID), cInt(line), cText(traits), cInt(int64(dedup)))
 }
 
 // AddConsent queues one consent statement. It is not counted as a row of
 // the file (the profile row that carries it is).
 func (t *WriteTx) AddConsent(identity int64, channel string, ts int64, granted bool, line int64) error {
-	return t.consents.add(identity, channel, ts, boolInt(granted), t.sourceID, line)
+	return t.consents.add(cInt(identity), cText(channel), cInt(ts), cBool(granted), cInt(t.sourceID), cInt(line))
 }
 
 // AddReject queues one rejected row; the same raw text rejected before is
 // counted as a duplicate.
 func (t *WriteTx) AddReject(line int64, reason, raw string, dedup uint64) error {
-	return t.rejects.add(t.sourceID, line, reason, raw, int64(dedup))
+	return t.rejects.add(cInt(t.sourceID), cInt(line), cText(reason), cText(raw), cInt(int64(dedup)))
 }
 
 // AddLink queues a link a–b (a < b); an existing link keeps its first
@@ -268,7 +274,7 @@ func (t *WriteTx) AddLink(a, b, line int64, reason string) error {
 	if a > b {
 		a, b = b, a
 	}
-	return t.links.add(a, b, t.sourceID, line, reason)
+	return t.links.add(cInt(a), cInt(b), cInt(t.sourceID), cInt(line), cText(reason))
 }
 
 // AddIdentity queues a new identity with its id chosen by the caller.
@@ -296,7 +302,7 @@ func (t *WriteTx) AddIdentity(id int64, typ, value string, customer int64, share
 	}
 	if t.identMode == 1 && id == t.identNext {
 		t.identNext++
-		return t.identsNext.add(typ, value, customer, t.sourceID, line, firstSeen, boolInt(shared))
+		return t.identsNext.add(cText(typ), cText(value), cInt(customer), cInt(t.sourceID), cInt(line), cInt(firstSeen), cBool(shared))
 	}
 	if t.identMode == 1 { // out of step: the rest with explicit ids
 		if err := t.identsNext.flush(); err != nil {
@@ -304,16 +310,12 @@ func (t *WriteTx) AddIdentity(id int64, typ, value string, customer int64, share
 		}
 		t.identMode = 2
 	}
-	return t.idents.add(id, typ, value, customer, t.sourceID, line, firstSeen, boolInt(shared))
+	return t.idents.add(cInt(id), cText(typ), cText(value), cInt(customer), cInt(t.sourceID), cInt(line), cInt(firstSeen), cBool(shared))
 }
 
 // checkIdentIDs checks that the last identity inserted without its id got
 // the id the caller chose.
-func (t *WriteTx) checkIdentIDs(res driver.Result) error {
-	last, err := res.LastInsertId()
-	if err != nil {
-		return err
-	}
+func (t *WriteTx) checkIdentIDs(last int64) error {
 	if last != t.identNext-1 {
 		return fmt.Errorf("identity ids out of step: the database gave %d where the load numbered %d", last, t.identNext-1)
 	}
@@ -336,7 +338,7 @@ func (t *WriteTx) Flush() error {
 // UpdateIdentity sets the customer and shared flag of an existing identity
 // (queued; applied in batches).
 func (t *WriteTx) UpdateIdentity(id, customer int64, shared bool) error {
-	return t.identUpd.add(id, customer, boolInt(shared))
+	return t.identUpd.add(cInt(id), cInt(customer), cBool(shared))
 }
 
 // RemapCustomer moves every event and decision of customer from to
@@ -361,13 +363,13 @@ func (t *WriteTx) RemapIdentity(from, identity, to int64) error {
 
 // PutCustomer inserts or updates a customer row (queued).
 func (t *WriteTx) PutCustomer(id, identities int64) error {
-	return t.custPut.add(id, identities, t.started)
+	return t.custPut.add(cInt(id), cInt(identities), cInt(t.started))
 }
 
 // DeleteCustomer removes a customer row whose identities have all moved
 // (queued).
 func (t *WriteTx) DeleteCustomer(id int64) error {
-	return t.custDel.add(id)
+	return t.custDel.add(cInt(id))
 }
 
 // ScanIdentities calls fn for every identity, in id order.
@@ -489,11 +491,12 @@ func (t *WriteTx) release() {
 	if t.conn != nil {
 		t.conn.Raw(func(any) error {
 			for _, b := range t.batchers {
-				if b.full != nil {
-					b.full.Close()
-					b.full = nil
+				if b.full != 0 {
+					t.raw.finalize(b.full)
+					b.full = 0
 				}
 			}
+			t.raw.close()
 			return nil
 		})
 		if t.serialOn != nil {
@@ -533,31 +536,26 @@ func (t *WriteTx) stmt(q string) *sql.Stmt {
 	return s
 }
 
-func boolInt(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // batcher accumulates rows and inserts them with multi-row INSERTs.
 //
-// The statements go straight to the driver connection of the transaction
-// (sql.Conn.Raw) with the arguments already as driver values: through
-// database/sql each execution of a 256-row statement converts and checks
-// its thousands of arguments into a new slice, about a tenth of the
-// events' insert time at 1,000,000 customers.
+// The statements run on the transaction's SQLite handle directly
+// (rawexec.go): the values are kept as typed cells, bound with the
+// sqlite3_bind_* call of their type, and the texts of a statement are
+// copied into one C buffer bound without a further copy. Through the
+// driver, each of the thousands of values of a 256-row statement was
+// boxed into an interface, type-switched, and each text copied into C
+// memory of its own (allocated and freed per value).
 type batcher struct {
 	t      *WriteTx
 	prefix string
 	suffix string // after the VALUES list (an ON CONFLICT clause …)
 	cols   int
-	args   []driver.NamedValue
+	vals   []cell
 	n      int
-	full   driver.Stmt               // the BatchRows-row statement, prepared on first use
-	count  *int64                    // where inserted rows are counted (nil: not counted)
-	check  func(driver.Result) error // called after each statement, when set
-	dup    *int64                    // where ignored rows are counted
+	full   uintptr                // the BatchRows-row statement, prepared on first use
+	count  *int64                 // where inserted rows are counted (nil: not counted)
+	check  func(last int64) error // called with the last rowid after each statement, when set
+	dup    *int64                 // where ignored rows are counted
 	// src is the column that holds the transaction's source id (-1:
 	// none): it is written into the statement as a constant instead of
 	// being bound in every row (one bind in twelve of an event).
@@ -565,7 +563,7 @@ type batcher struct {
 }
 
 func newBatcher(t *WriteTx, prefix string, cols int) *batcher {
-	b := &batcher{t: t, prefix: prefix, cols: cols, args: make([]driver.NamedValue, 0, cols*BatchRows), src: -1}
+	b := &batcher{t: t, prefix: prefix, cols: cols, vals: make([]cell, 0, cols*BatchRows), src: -1}
 	// The source column, when the column list has one.
 	if open, end := strings.IndexByte(prefix, '('), strings.IndexByte(prefix, ')'); strings.HasPrefix(prefix, "INSERT") && 0 <= open && open < end {
 		for i, c := range strings.Split(prefix[open+1:end], ",") {
@@ -578,14 +576,13 @@ func newBatcher(t *WriteTx, prefix string, cols int) *batcher {
 	return b
 }
 
-// add queues one row; vals are driver values (int64, float64, string,
-// []byte or nil), one per column (the source column's is not bound, see
-// src).
-func (b *batcher) add(vals ...any) error {
-	for i, v := range vals {
-		if i != b.src {
-			b.args = append(b.args, driver.NamedValue{Ordinal: len(b.args) + 1, Value: v})
-		}
+// add queues one row, one cell per column (the source column's is not
+// bound, see src).
+func (b *batcher) add(vals ...cell) error {
+	if b.src < 0 {
+		b.vals = append(b.vals, vals...)
+	} else {
+		b.vals = append(append(b.vals, vals[:b.src]...), vals[b.src+1:]...)
 	}
 	b.n++
 	if b.n == BatchRows {
@@ -623,40 +620,41 @@ func (b *batcher) flush() error {
 	if b.n == 0 {
 		return nil
 	}
-	var res driver.Result
-	err := b.t.conn.Raw(func(dc any) error {
+	t := b.t
+	var changes, last int64
+	// Raw holds the connection for the call (database/sql's lock on it).
+	err := t.conn.Raw(func(any) error {
 		st := b.full
-		if b.n < BatchRows || st == nil {
+		if b.n < BatchRows || st == 0 {
 			var err error
-			st, err = dc.(driver.ConnPrepareContext).PrepareContext(b.t.ctx, valuesSQL(b.prefix, b.suffix, b.cols, b.n, b.src, b.t.sourceID))
+			st, err = t.raw.prepare(valuesSQL(b.prefix, b.suffix, b.cols, b.n, b.src, t.sourceID))
 			if err != nil {
 				return err
 			}
 			if b.n < BatchRows {
-				defer st.Close()
+				defer t.raw.finalize(st)
 			} else {
 				b.full = st
 			}
 		}
 		var err error
-		res, err = st.(driver.StmtExecContext).ExecContext(b.t.ctx, b.args)
+		changes, last, err = t.raw.exec(st, b.vals)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("insert: %w", err)
 	}
 	if b.check != nil {
-		if err := b.check(res); err != nil {
+		if err := b.check(last); err != nil {
 			return err
 		}
 	}
 	if b.count != nil {
-		n, _ := res.RowsAffected()
-		*b.count += n
-		*b.dup += int64(b.n) - n
+		*b.count += changes
+		*b.dup += int64(b.n) - changes
 	}
-	clear(b.args)
-	b.args = b.args[:0]
+	clear(b.vals)
+	b.vals = b.vals[:0]
 	b.n = 0
 	return nil
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"database/sql"
-	"reflect"
 	"unsafe"
 
 	"modernc.org/libc"
@@ -39,34 +38,33 @@ func serialOff(conn *sql.Conn) (restore func(), ok bool) {
 	if !serialOffEnabled {
 		return restore, false
 	}
-	conn.Raw(func(dc any) error {
-		v := reflect.ValueOf(dc)
-		if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
-			return nil
-		}
-		f := v.Elem().FieldByName("db")
-		if !f.IsValid() || f.Kind() != reflect.Uintptr || f.Uint() == 0 {
-			return nil
-		}
-		db := uintptr(f.Uint())
-		tls := libc.NewTLS()
-		mu := sqlite3.Xsqlite3_db_mutex(tls, db)
-		tls.Close()
-		slot := (*uintptr)(unsafe.Add(*(*unsafe.Pointer)(unsafe.Pointer(&db)), unsafe.Offsetof((*sqlite3.Tsqlite3)(nil).Fmutex)))
-		if mu == 0 || *slot != mu {
-			return nil
-		}
-		*slot = 0
-		ok = true
-		restore = func() {
-			conn.Raw(func(any) error {
-				*slot = mu
-				return nil
-			})
+	db, err := connHandle(conn)
+	if err != nil {
+		return restore, false
+	}
+	tls := libc.NewTLS()
+	mu := sqlite3.Xsqlite3_db_mutex(tls, db)
+	tls.Close()
+	slot := (*uintptr)(unsafe.Add(cptr(db), unsafe.Offsetof((*sqlite3.Tsqlite3)(nil).Fmutex)))
+	if mu == 0 {
+		return restore, false
+	}
+	conn.Raw(func(any) error {
+		if *slot == mu {
+			*slot = 0
+			ok = true
 		}
 		return nil
 	})
-	return restore, ok
+	if !ok {
+		return restore, false
+	}
+	return func() {
+		conn.Raw(func(any) error {
+			*slot = mu
+			return nil
+		})
+	}, true
 }
 
 // serialOffEnabled lets BenchmarkInsertEvents measure the inserts with the

@@ -146,15 +146,16 @@ func (t *WriteTx) claimStmt(n int) (*sql.Stmt, error) {
 // time, seq) order are appended in the order of the events table's
 // clustered key, so each b-tree page is written once per load.
 func (t *WriteTx) AddClaimedEvent(e *EventIn, seq int64) error {
-	var rev, props any
+	var rev, props cell // NULL
 	if e.HasRevenue {
-		rev = e.Revenue
+		rev = cReal(e.Revenue)
 	}
 	if e.Props != "" {
-		props = e.Props
+		props = cText(e.Props)
 	}
 	t.counts.add(e)
-	return t.events.add(e.Customer, e.Identity, e.Time, seq, e.Channel, e.Type, e.Campaign, rev, props, t.sourceID, e.Line, int64(e.Dedup))
+	return t.events.add(cInt(e.Customer), cInt(e.Identity), cInt(e.Time), cInt(seq), cInt(e.Channel), cInt(e.Type), cInt(e.Campaign),
+		rev, props, cInt(t.sourceID), cInt(e.Line), cInt(int64(e.Dedup)))
 }
 
 // AddDuplicates counts n rows of the file as duplicates (rows whose key
