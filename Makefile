@@ -42,6 +42,7 @@ fmt-check:
 unit:
 	$(GO) test -race -count=1 -timeout 20m $$($(GO) list $(PKGS) | grep -v -x -F $(foreach p,$(NORACE_PKGS),-e $(p)))
 	$(if $(NORACE_PKGS),$(GO) test -count=1 -timeout 20m $(NORACE_PKGS))
+	$(GO) test -count=1 -timeout 20m -run 'TestLoadSurvivesSIGKILL' ./cmd/workbench
 
 tui-e2e: build ## drive the real binary in tmux through every screen on a first-run sample
 	@command -v tmux >/dev/null || (apt-get update && apt-get install -y tmux)
