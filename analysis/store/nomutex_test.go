@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"reflect"
+	"strings"
 	"testing"
 
 	"modernc.org/libc"
@@ -114,4 +115,69 @@ func BenchmarkInsertEvents(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestRawExecValues checks that the batched statements store each kind of
+// cell as the driver would: an empty text as '' (not NULL), a text with a
+// NUL byte or bytes that are not UTF-8 byte for byte, a text larger than
+// the first C buffer, reals, large integers and NULL; and that a failing
+// statement reports SQLite's message.
+func TestRawExecValues(t *testing.T) {
+	s, _ := tempStore(t)
+	ctx := context.Background()
+	tx, err := s.BeginLoad(ctx, SourceInfo{Path: "/x/a", Name: "a", Kind: "test", Checksum: "a", Size: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("é", 100_000) // 200,000 bytes
+	texts := []string{"", "a\x00b", "\xff\xfe", big, "plain"}
+	for i, txt := range texts {
+		if err := tx.AddReject(int64(i+1), "reason", txt, uint64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := EventIn{Customer: 1 << 40, Identity: 7, Time: -62_135_596_800_000, Channel: 1, Type: 2, Campaign: 3, Revenue: -0.125, HasRevenue: true, Line: 9, Dedup: 1<<63 + 5}
+	if err := tx.AddClaimedEvent(&e, 1); err != nil {
+		t.Fatal(err)
+	}
+	e2 := EventIn{Customer: 2, Identity: 8, Time: 5, Channel: 1, Type: 2, Campaign: 3, Line: 10, Dedup: 6}
+	if err := tx.AddClaimedEvent(&e2, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range texts {
+		var got string
+		var isNull bool
+		if err := tx.tx.QueryRowContext(ctx, "SELECT raw, raw IS NULL FROM rejects WHERE line = ?", i+1).Scan(&got, &isNull); err != nil {
+			t.Fatal(err)
+		}
+		if got != want || isNull {
+			t.Errorf("reject %d: raw of %d bytes (null %v), want %d bytes %q…", i+1, len(got), isNull, len(want), want[:min(len(want), 8)])
+		}
+	}
+	var cust, ts, dedup int64
+	var rev sql.NullFloat64
+	var props sql.NullString
+	if err := tx.tx.QueryRowContext(ctx, "SELECT customer_id, ts, revenue, props, dedup FROM events WHERE seq = 1").Scan(&cust, &ts, &rev, &props, &dedup); err != nil {
+		t.Fatal(err)
+	}
+	if cust != e.Customer || ts != e.Time || !rev.Valid || rev.Float64 != e.Revenue || props.Valid || uint64(dedup) != e.Dedup {
+		t.Errorf("event 1 = customer %d ts %d revenue %v props %v dedup %d; want %d %d %v NULL %d", cust, ts, rev, props, uint64(dedup), e.Customer, e.Time, e.Revenue, e.Dedup)
+	}
+	if err := tx.tx.QueryRowContext(ctx, "SELECT revenue FROM events WHERE seq = 2").Scan(&rev); err != nil || rev.Valid {
+		t.Errorf("event 2 revenue = %v (%v), want NULL", rev, err)
+	}
+	// The same identity twice: SQLite's constraint message reaches the caller.
+	for range 2 {
+		err = tx.AddIdentity(1, "email", "a@example.com", 1, false, 1, 0)
+	}
+	if err == nil {
+		err = tx.Flush()
+	}
+	if err == nil || !strings.Contains(err.Error(), "UNIQUE constraint failed: identities") {
+		t.Errorf("a repeated identity gave %v, want SQLite's UNIQUE constraint message", err)
+	}
+	tx.Rollback()
 }
