@@ -118,7 +118,7 @@ func BenchmarkInsertEvents(b *testing.B) {
 }
 
 // TestRawExecValues checks that the batched statements store each kind of
-// cell as the driver would: an empty text as ” (not NULL), a text with a
+// cell as the driver would: an empty text as an empty string (not NULL), a text with a
 // NUL byte or bytes that are not UTF-8 byte for byte, a text larger than
 // the first C buffer, reals, large integers and NULL; and that a failing
 // statement reports SQLite's message.
