@@ -120,7 +120,7 @@ func (s *Store) beginWrite(ctx context.Context) (*WriteTx, error) {
 		releaseConn(conn)
 		return nil, err
 	}
-	t.serialOn, _ = serialOff(conn)
+	t.serialOn, _ = t.raw.serialOff(conn)
 	// A bigger page cache than the default for the index inserts; 32 MiB
 	// bounds memory whatever the file size (the events arrive in key
 	// order, so a bigger cache bought little: at 100,000 customers 64 MiB

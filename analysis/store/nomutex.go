@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"unsafe"
 
-	"modernc.org/libc"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
@@ -28,27 +27,20 @@ import (
 // connections. sqlite3_interrupt, which the driver calls from another
 // goroutine when a context ends, takes no mutex.
 //
-// The driver's connection is reached by reflection (its unexported field
-// db, the sqlite3* handle); the change is made only when that field is
-// there and the mutex found through it is the one sqlite3_db_mutex
-// reports, so another driver version leaves the connection as it was
-// (TestSerialOff says when that happens).
-func serialOff(conn *sql.Conn) (restore func(), ok bool) {
+// The handle is the one openRaw found (rawexec.go, connHandle); the
+// change is made only when the handle's mutex field holds the mutex that
+// sqlite3_db_mutex reports, so a handle laid out otherwise is left as it
+// was (TestSerialOff says when that happens).
+func (r *rawConn) serialOff(conn *sql.Conn) (restore func(), ok bool) {
 	restore = func() {}
 	if !serialOffEnabled {
 		return restore, false
 	}
-	db, err := connHandle(conn)
-	if err != nil {
-		return restore, false
-	}
-	tls := libc.NewTLS()
-	mu := sqlite3.Xsqlite3_db_mutex(tls, db)
-	tls.Close()
-	slot := (*uintptr)(unsafe.Add(cptr(db), unsafe.Offsetof((*sqlite3.Tsqlite3)(nil).Fmutex)))
+	mu := sqlite3.Xsqlite3_db_mutex(r.tls, r.db)
 	if mu == 0 {
 		return restore, false
 	}
+	slot := (*uintptr)(unsafe.Add(cptr(r.db), unsafe.Offsetof((*sqlite3.Tsqlite3)(nil).Fmutex)))
 	conn.Raw(func(any) error {
 		if *slot == mu {
 			*slot = 0

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -14,17 +13,13 @@ import (
 // dbMutex is sqlite3_db_mutex of conn's SQLite handle.
 func dbMutex(t *testing.T, conn *sql.Conn) uintptr {
 	t.Helper()
-	var mu uintptr
-	if err := conn.Raw(func(dc any) error {
-		db := uintptr(reflect.ValueOf(dc).Elem().FieldByName("db").Uint())
-		tls := libc.NewTLS()
-		defer tls.Close()
-		mu = sqlite3.Xsqlite3_db_mutex(tls, db)
-		return nil
-	}); err != nil {
+	db, err := connHandle(conn)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return mu
+	tls := libc.NewTLS()
+	defer tls.Close()
+	return sqlite3.Xsqlite3_db_mutex(tls, db)
 }
 
 // TestSerialOff checks that a write transaction's connection runs without
@@ -43,9 +38,14 @@ func TestSerialOff(t *testing.T) {
 	if before == 0 {
 		t.Fatal("the driver's connection has no mutex: serialOff has nothing to do")
 	}
-	restore, ok := serialOff(conn)
+	raw, err := openRaw(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.close()
+	restore, ok := raw.serialOff(conn)
 	if !ok {
-		t.Fatal("serialOff could not reach the driver's SQLite handle")
+		t.Fatal("serialOff did not find the handle's mutex where sqlite3_db_mutex reports it")
 	}
 	if got := dbMutex(t, conn); got != 0 {
 		t.Errorf("mutex while off: %#x, want 0", got)
